@@ -1,0 +1,26 @@
+"""The FastAPI application, built around a container that the caller owns."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.problems import install_problem_handlers
+from api.routes import households, reference
+from infrastructure.container import Container
+
+DESCRIPTION = """
+Case files for Vietnam's sustainable poverty-reduction programme (Thai Nguyen, plan 101/KH-UBND).
+
+Every write needs the **X-Actor** header naming the acting user, and answers with the log
+`position` of what it recorded; give that back as `min_position` on a read to see your own write.
+Errors are `application/problem+json` with a `code`.
+"""
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(title="giamngheo", version="0.1.0", description=DESCRIPTION)
+    app.state.container = container
+    install_problem_handlers(app)
+    app.include_router(households.router)
+    app.include_router(reference.router)
+    return app

@@ -1,0 +1,76 @@
+"""Reference data, self-assessment and health."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from api import schemas
+from api.dependencies import CaseFilesDep, ContainerDep
+from domain.standards import all_standards
+from domain.supports import programme_lines, support_catalogue
+from domain.units import PROVINCE_CODE
+
+router = APIRouter(tags=["reference"])
+
+
+@router.get("/reference/units")
+def units(
+    built: ContainerDep,
+    parent: Annotated[
+        str | None, Query(description="a unit code; without it, the province itself")
+    ] = None,
+) -> dict[str, Any]:
+    if parent is None:
+        province = built.units.get(PROVINCE_CODE)
+        return {"items": [province.as_dict()] if province else []}
+    return {"items": [unit.as_dict() for unit in built.units.children(parent)]}
+
+
+@router.get("/reference/support-types")
+def support_types() -> dict[str, Any]:
+    return {"items": [kind.as_dict() for kind in support_catalogue().values()]}
+
+
+@router.get("/reference/programme-lines")
+def lines() -> dict[str, Any]:
+    return {"items": programme_lines()}
+
+
+@router.get("/reference/standards")
+def standards() -> dict[str, Any]:
+    return {"items": [standard.as_dict() for standard in all_standards()]}
+
+
+@router.post(
+    "/self-assessment", response_model=schemas.SelfAssessmentOut, tags=["self-assessment"]
+)
+def self_assessment(body: schemas.SelfAssessmentIn, files: CaseFilesDep) -> dict[str, Any]:
+    """Classifies a household's answers under the standard in force; nothing is stored."""
+    return files.self_assessment(
+        body.area, body.income_per_capita, dict(body.deprivations), body.on
+    )
+
+
+@router.get("/health", response_model=schemas.Health, tags=["health"])
+def health(built: ContainerDep) -> Any:
+    try:
+        built.health.check()
+        position = built.event_log.max_position()
+    except Exception as error:  # the answer itself reports the failure
+        body = {
+            "status": "degraded",
+            "database": built.health.dialect,
+            "position": 0,
+            "projections": {},
+            "detail": str(error),
+        }
+        return JSONResponse(body, status_code=503)
+    return {
+        "status": "ok",
+        "database": built.health.dialect,
+        "position": position,
+        "projections": {},
+    }

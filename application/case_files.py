@@ -1,0 +1,610 @@
+"""The case files application: get → command → save, with the rules checked before saving."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any, Protocol
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from application.commands import (
+    AddMember,
+    CorrectMemberDetails,
+    MemberDetails,
+    RecordDeparture,
+    RecordRecognition,
+    RecordSupport,
+    RecordSurvey,
+    RegisterHousehold,
+    ReverseSupport,
+    Written,
+)
+from domain.errors import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    invalid,
+    violated,
+)
+from domain.household import Household, HouseholdCode, Member
+from domain.standards import AREAS, STATUSES, Area, Status, classify, standard_on
+from domain.status import movement_of, status_on
+from domain.supports import EligibilityFacts, SurveyFacts, check_eligible, support_type
+from domain.units import UnitRegistry
+
+Change = Callable[[Household], None]
+"""Checks a command against the household and records its facts on it, unsaved."""
+
+HOUSEHOLD_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+NATIONAL_ID = re.compile(r"^\d{12}$")
+RELATIONS = frozenset(
+    {
+        "head",
+        "spouse",
+        "child",
+        "child_in_law",
+        "grandchild",
+        "parent",
+        "parent_in_law",
+        "grandparent",
+        "sibling",
+        "other",
+    }
+)
+ETHNICITIES = frozenset({f"{n:02d}" for n in range(1, 56)} | {"99"})
+REVIEWS = frozenset({"annual", "regular"})
+# Concurrent writers on one household are retried this often before the caller sees a conflict.
+MAX_ATTEMPTS = 8
+
+
+class PositionLookup(Protocol):
+    def __call__(self, originator_id: UUID, version: int) -> int | None: ...
+
+
+class CaseFiles(Application):
+    """Households' case files. Table names derive from ``name``: keep it short and fixed."""
+
+    name = "giamngheo"
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        units: UnitRegistry,
+        today: Callable[[], date],
+        transcodings: Sequence[Transcoding],
+        position_of: PositionLookup | None = None,
+    ) -> None:
+        self._transcodings = list(transcodings)
+        super().__init__(env)
+        self.units = units
+        self.today = today
+        self._position_of = position_of
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        for transcoding in self._transcodings:
+            transcoder.register(transcoding)
+
+    # Writes ---------------------------------------------------------------------------------
+
+    def register_household(self, command: RegisterHousehold) -> tuple[Household, Written]:
+        household, claim = self.draft_household(command)
+        try:
+            recordings = self.save(household, claim)
+        except IntegrityError:
+            raise Conflict(
+                detail=f"a household with code {household.code!r} is already registered"
+            ) from None
+        return household, Written(position=_last_position(recordings), version=household.version)
+
+    def draft_household(self, command: RegisterHousehold) -> tuple[Household, HouseholdCode]:
+        """A new household and its code claim, checked but not saved (see save_drafts)."""
+        code = command.code.strip()
+        if not HOUSEHOLD_CODE.match(code):
+            raise invalid(("code",), "code must be 1–40 letters, digits, '.', '_', '/' or '-'")
+        unit = self.units.get(command.commune_code)
+        if unit is None or unit.level != "commune":
+            raise violated(("commune_code",), f"unknown commune {command.commune_code!r}")
+        area = self._area(command.area, unit.area)
+        self._not_in_future(command.registered_on, ("registered_on",))
+        if not command.village.strip():
+            raise invalid(("village",), "village is required")
+        if not command.members:
+            raise invalid(("members",), "a household has at least one member")
+        heads = [m for m in command.members if m.relation == "head"]
+        if len(heads) != 1:
+            raise violated(
+                ("members",),
+                f"exactly one member must have relation 'head'; found {len(heads)}",
+            )
+        members = []
+        for index, details in enumerate(command.members):
+            self._check_member(details, ("members", index))
+            self._born_by(details, command.registered_on, ("members", index, "birth_date"))
+            members.append(
+                {
+                    "member_id": str(uuid4()),
+                    **asdict(details),
+                    "joined_on": command.registered_on,
+                }
+            )
+        household = Household.register(
+            uuid4(),
+            code=code,
+            commune_code=command.commune_code,
+            village=command.village.strip(),
+            area=area,
+            area_overridden=command.area is not None,
+            registered_on=command.registered_on,
+            members=members,
+            context=command.context,
+        )
+        return household, HouseholdCode.claim(code, household.id)
+
+    def save_drafts(self, aggregates: Sequence[Household | HouseholdCode]) -> int:
+        """Saves many new or changed aggregates in one transaction: all or nothing.
+
+        The bulk path (imports, demo data): one lock on the log for the whole batch.
+        """
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict(detail="a household code in the batch is already registered") from None
+        return _last_position(recordings)
+
+    def member_joining(self, command: AddMember) -> tuple[Change, str]:
+        self._check_member(command.member, ())
+        self._not_in_future(command.joined_on, ("joined_on",))
+        self._born_by(command.member, command.joined_on, ("birth_date",))
+        member_id = str(uuid4())
+
+        def change(household: Household) -> None:
+            if command.joined_on < household.registered_on:
+                raise violated(
+                    ("joined_on",),
+                    "a member cannot join before the household was registered "
+                    f"({household.registered_on.isoformat()})",
+                )
+            if command.member.relation == "head" and self._head_present(
+                household, command.joined_on, None
+            ):
+                raise violated(("relation",), "the household already has a head on that date")
+            data = {"member_id": member_id, **asdict(command.member)}
+            household.add_member(data, command.joined_on, command.context)
+
+        return change, member_id
+
+    def add_member(self, command: AddMember) -> tuple[Household, Written]:
+        change, member_id = self.member_joining(command)
+        household, written = self._change(command.household_id, command.expected_version, change)
+        written.extra["member_id"] = member_id
+        return household, written
+
+    def departure(self, command: RecordDeparture) -> Change:
+        self._not_in_future(command.left_on, ("left_on",))
+
+        def change(household: Household) -> None:
+            member = self._member(household, command.member_id, ("member_id",))
+            if member.left_on is not None:
+                raise violated(
+                    ("member_id",), f"the member already left on {member.left_on.isoformat()}"
+                )
+            if command.left_on < member.joined_on:
+                raise violated(
+                    ("left_on",),
+                    f"left_on is before the member joined ({member.joined_on.isoformat()})",
+                )
+            household.record_departure(command.member_id, command.left_on, command.context)
+
+        return change
+
+    def record_departure(self, command: RecordDeparture) -> tuple[Household, Written]:
+        return self._change(command.household_id, command.expected_version, self.departure(command))
+
+    def member_correction(self, command: CorrectMemberDetails) -> Change:
+        if not command.context.reason:
+            raise invalid(("reason",), "a correction needs a reason")
+        allowed = set(MemberDetails.__dataclass_fields__)
+        unknown = sorted(set(command.changes) - allowed)
+        if unknown:
+            raise invalid((unknown[0],), f"cannot correct {', '.join(unknown)}")
+        if not command.changes:
+            raise invalid(("changes",), "nothing to correct")
+
+        def change(household: Household) -> None:
+            member = self._member(household, command.member_id, ("member_id",))
+            current = {name: getattr(member, name) for name in allowed}
+            corrected = MemberDetails(**{**current, **command.changes})  # type: ignore[arg-type]
+            self._check_member(corrected, ())
+            if (
+                corrected.relation == "head"
+                and member.relation != "head"
+                and self._head_present(household, self.today(), member.member_id)
+            ):
+                raise violated(("relation",), "the household already has a head")
+            household.correct_member(
+                command.member_id, dict(command.changes), self.today(), command.context
+            )
+
+        return change
+
+    def correct_member(self, command: CorrectMemberDetails) -> tuple[Household, Written]:
+        return self._change(
+            command.household_id, command.expected_version, self.member_correction(command)
+        )
+
+    def survey(self, command: RecordSurvey) -> tuple[Change, str]:
+        self._not_in_future(command.surveyed_on, ("surveyed_on",))
+        if command.review not in REVIEWS:
+            raise invalid(("review",), "review must be 'annual' or 'regular'")
+        standard = standard_on(command.surveyed_on)
+        survey_id = str(uuid4())
+
+        def change(household: Household) -> None:
+            result = classify(
+                standard, household.area, command.income_per_capita, command.deprivations
+            )
+            household.record_survey(
+                {
+                    "survey_id": survey_id,
+                    "surveyed_on": command.surveyed_on,
+                    "review": command.review,
+                    "area": household.area,
+                    "income_per_capita": command.income_per_capita,
+                    "deprivations": dict(command.deprivations),
+                    "standard": result.standard,
+                    "proposed_status": result.status,
+                    "deprivation_count": result.deprivation_count,
+                },
+                command.context,
+            )
+
+        return change, survey_id
+
+    def record_survey(self, command: RecordSurvey) -> tuple[Household, Written]:
+        change, survey_id = self.survey(command)
+        household, written = self._change(command.household_id, command.expected_version, change)
+        survey = next(s for s in household.surveys if s.survey_id == survey_id)
+        written.extra.update(
+            survey_id=survey_id,
+            standard=survey.standard,
+            proposed_status=survey.proposed_status,
+            deprivation_count=survey.deprivation_count,
+        )
+        return household, written
+
+    def recognition(self, command: RecordRecognition) -> tuple[Change, str]:
+        if command.status not in STATUSES:
+            raise invalid(("status",), f"status must be one of {', '.join(STATUSES)}")
+        self._not_in_future(command.decided_on, ("decided_on",))
+        if not command.decision_no.strip():
+            raise invalid(("decision_no",), "a recognition needs its decision number")
+        recognition_id = str(uuid4())
+        status: Status = command.status  # type: ignore[assignment]
+
+        def change(household: Household) -> None:
+            household.record_recognition(
+                recognition_id,
+                status,
+                command.decided_on,
+                command.decision_no.strip(),
+                command.context,
+            )
+
+        return change, recognition_id
+
+    def record_recognition(self, command: RecordRecognition) -> tuple[Household, Written]:
+        change, recognition_id = self.recognition(command)
+        status = command.status
+        household, written = self._change(command.household_id, command.expected_version, change)
+        on_decision = status_on(household.recognitions, command.decided_on)
+        written.extra.update(
+            recognition_id=recognition_id,
+            status=status,
+            movement=movement_of(household.recognitions, recognition_id),
+            newly_escaped_until=on_decision.newly_escaped_until,
+        )
+        return household, written
+
+    def support(self, command: RecordSupport) -> tuple[Change, str]:
+        """The change recording a support; it records nothing for a repeated idempotency key."""
+        kind = support_type(command.support_type)
+        self._not_in_future(command.provided_on, ("provided_on",))
+        if kind.member == "required" and command.member_id is None:
+            raise invalid(
+                ("member_id",), f"{kind.code} is given to a member: member_id is required"
+            )
+        if kind.requires_model and not (command.model and command.model.strip()):
+            raise invalid(("model",), f"{kind.code} names the model it belongs to")
+        if command.certified is not None and not kind.records_certificate:
+            raise invalid(("certified",), f"{kind.code} does not record a certificate")
+        if command.amount is not None:
+            if command.amount <= 0:
+                raise invalid(("amount",), "amount must be a positive whole number of VND")
+            if command.allocation_id is None:
+                raise invalid(
+                    ("allocation_id",),
+                    "money must draw on an allocation: allocation_id is required",
+                )
+        if command.quantity is not None and command.quantity <= 0:
+            raise invalid(("quantity",), "quantity must be positive")
+        if command.quantity is not None and not command.unit:
+            raise invalid(("unit",), "a quantity needs its unit")
+        if command.allocation_id is not None:
+            self._allocation(command.allocation_id)
+        support_id = str(uuid4())
+
+        def change(household: Household) -> None:
+            key = command.idempotency_key
+            if key is not None and key in household.idempotency_keys:
+                return
+            member_birth_date = None
+            if command.member_id is not None:
+                member = self._member(household, command.member_id, ("member_id",))
+                if not member.present_on(command.provided_on):
+                    raise violated(
+                        ("member_id",),
+                        f"the member was not in the household on {command.provided_on.isoformat()}",
+                    )
+                member_birth_date = member.birth_date
+            check_eligible(
+                kind, self._eligibility_facts(household, command.provided_on, member_birth_date)
+            )
+            household.record_support(
+                {
+                    "support_id": support_id,
+                    "support_type": kind.code,
+                    "programme_line": kind.programme_line,
+                    "provided_on": command.provided_on,
+                    "member_id": command.member_id,
+                    "amount": command.amount,
+                    "quantity": command.quantity,
+                    "unit": command.unit,
+                    "allocation_id": str(command.allocation_id) if command.allocation_id else None,
+                    "model": command.model.strip() if command.model else None,
+                    "certified": command.certified,
+                    "idempotency_key": key,
+                },
+                command.context,
+            )
+
+        return change, support_id
+
+    def record_support(self, command: RecordSupport) -> tuple[Household, Written, bool]:
+        """Returns the household, what was written, and whether the support is new."""
+        change, support_id = self.support(command)
+        household, written = self._change(
+            command.household_id, command.expected_version, change, allow_no_change=True
+        )
+        created = support_id in household.supports
+        if not created:
+            assert command.idempotency_key is not None
+            support_id = household.idempotency_keys[command.idempotency_key]
+            written = self._replayed_position(household, support_id)
+        written.extra["support_id"] = support_id
+        return household, written, created
+
+    def support_reversal(self, command: ReverseSupport) -> Change:
+        self._not_in_future(command.reversed_on, ("reversed_on",))
+        if not command.context.reason:
+            raise invalid(("reason",), "a reversal needs a reason")
+
+        def change(household: Household) -> None:
+            support = household.supports.get(command.support_id)
+            if support is None:
+                raise NotFound(detail=f"no support {command.support_id} in this household")
+            if support.reversed_on is not None:
+                raise violated(
+                    ("support_id",),
+                    f"the support was already reversed on {support.reversed_on.isoformat()}",
+                )
+            if command.reversed_on < support.provided_on:
+                raise violated(
+                    ("reversed_on",), "a support cannot be reversed before it was provided"
+                )
+            household.reverse_support(command.support_id, command.reversed_on, command.context)
+
+        return change
+
+    def reverse_support(self, command: ReverseSupport) -> tuple[Household, Written]:
+        change = self.support_reversal(command)
+        household, written = self._change(command.household_id, command.expected_version, change)
+        written.extra["support_id"] = command.support_id
+        return household, written
+
+    # Reads ----------------------------------------------------------------------------------
+
+    def household(self, household_id: UUID) -> Household:
+        try:
+            aggregate = self.repository.get(household_id)
+        except AggregateNotFoundError:
+            raise NotFound(detail=f"no household {household_id}") from None
+        if not isinstance(aggregate, Household):
+            raise NotFound(detail=f"no household {household_id}")
+        return aggregate
+
+    def household_at_version(self, household_id: UUID, version: int) -> Household:
+        current = self.household(household_id)
+        if version < 1 or version > current.version:
+            raise invalid(("version",), f"the household has versions 1 to {current.version}")
+        aggregate = self.repository.get(household_id, version=version)
+        assert isinstance(aggregate, Household)
+        return aggregate
+
+    def household_known_at(self, household_id: UUID, known_at: datetime) -> Household:
+        """The household from only the facts recorded up to and including ``known_at``."""
+        events = [e for e in self.household_events(household_id) if e.timestamp <= known_at]
+        if not events:
+            raise NotFound(
+                detail=f"household {household_id} was not known at {known_at.isoformat()}"
+            )
+        aggregate: Household | None = None
+        for event in events:
+            aggregate = event.mutate(aggregate)
+        assert aggregate is not None
+        return aggregate
+
+    def household_events(self, household_id: UUID) -> list[Household.Event]:
+        events = list(self.events.get(household_id))
+        if not events or not isinstance(events[0], Household.Registered):
+            raise NotFound(detail=f"no household {household_id}")
+        return events  # type: ignore[return-value]
+
+    def find_by_code(self, code: str) -> Household | None:
+        try:
+            claim = self.repository.get(HouseholdCode.id_for(code))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(claim, HouseholdCode) and claim.household_id is not None
+        return self.household(claim.household_id)
+
+    def self_assessment(
+        self, area: str, income_per_capita: int, deprivations: dict[str, bool], on: date | None
+    ) -> dict[str, Any]:
+        if area not in AREAS:
+            raise invalid(("area",), "area must be 'rural' or 'urban'")
+        standard = standard_on(on or self.today(), ("on",))
+        result = classify(standard, area, income_per_capita, deprivations)  # type: ignore[arg-type]
+        return {
+            "standard": result.standard,
+            "status": result.status,
+            "deprivation_count": result.deprivation_count,
+        }
+
+    # Helpers --------------------------------------------------------------------------------
+
+    def _change(
+        self,
+        household_id: UUID,
+        expected_version: int | None,
+        change: Callable[[Household], None],
+        allow_no_change: bool = False,
+    ) -> tuple[Household, Written]:
+        """Get, change, save; a write that lost a race is retried on the fresh household."""
+        for _ in range(MAX_ATTEMPTS):
+            household = self.household(household_id)
+            if expected_version is not None and household.version != expected_version:
+                raise Conflict(
+                    detail=f"expected version {expected_version}, "
+                    f"but the household is at version {household.version}"
+                )
+            change(household)
+            if not household.pending_events:
+                if allow_no_change:
+                    return household, Written(position=0, version=household.version)
+                raise InvalidInput(detail="nothing to record")
+            try:
+                recordings = self.save(household)
+            except IntegrityError:
+                if expected_version is not None:
+                    raise Conflict(
+                        detail=f"expected version {expected_version}, but another write came first"
+                    ) from None
+                continue
+            return household, Written(
+                position=_last_position(recordings), version=household.version
+            )
+        raise Conflict(detail="the household is being changed by too many writers; try again")
+
+    def _replayed_position(self, household: Household, support_id: str) -> Written:
+        version = 0
+        for event in self.household_events(household.id):
+            if isinstance(event, Household.SupportRecorded) and event.support_id == support_id:
+                version = event.originator_version
+        position = self._position_of(household.id, version) if self._position_of else None
+        return Written(position=position or 0, version=household.version)
+
+    def _allocation(self, allocation_id: UUID) -> None:
+        # Allocations are not recorded yet: any allocation named is unknown.
+        raise violated(("allocation_id",), f"unknown allocation {allocation_id}")
+
+    def _eligibility_facts(
+        self, household: Household, day: date, member_birth_date: date | None
+    ) -> EligibilityFacts:
+        on_day = status_on(household.recognitions, day)
+        survey = household.latest_survey_on(day)
+        return EligibilityFacts(
+            provided_on=day,
+            status=on_day.status,
+            newly_escaped=on_day.newly_escaped,
+            latest_survey=SurveyFacts(
+                surveyed_on=survey.surveyed_on,
+                standard=survey.standard,
+                area=survey.area,
+                income_per_capita=survey.income_per_capita,
+                deprivations=survey.deprivations,
+            )
+            if survey
+            else None,
+            member_birth_date=member_birth_date,
+        )
+
+    @staticmethod
+    def _member(household: Household, member_id: str, loc: tuple[str, ...]) -> Member:
+        member = household.members.get(member_id)
+        if member is None:
+            raise violated(loc, f"no member {member_id} in this household")
+        return member
+
+    @staticmethod
+    def _head_present(household: Household, on: date, other_than: str | None) -> bool:
+        return any(
+            m.relation == "head"
+            and m.member_id != other_than
+            and (m.left_on is None or m.left_on > on)
+            for m in household.members.values()
+        )
+
+    def _area(self, requested: str | None, default: Area | None) -> Area:
+        if requested is None:
+            if default is None:
+                raise violated(("commune_code",), "the unit has no area type")
+            return default
+        if requested not in AREAS:
+            raise invalid(("area",), "area must be 'rural' or 'urban'")
+        return requested  # type: ignore[return-value]
+
+    def _not_in_future(self, day: date, loc: tuple[str | int, ...]) -> None:
+        if day > self.today():
+            raise invalid(loc, f"{day.isoformat()} is in the future")
+
+    def _born_by(self, details: MemberDetails, day: date, loc: tuple[str | int, ...]) -> None:
+        if details.birth_date > day:
+            raise invalid(loc, "birth_date is after the date the member joined")
+
+    @staticmethod
+    def _check_member(details: MemberDetails, loc: tuple[str | int, ...]) -> None:
+        problems: list[FieldError] = []
+        if not details.name.strip():
+            problems.append(FieldError((*loc, "name"), "name is required"))
+        if details.sex not in ("male", "female"):
+            problems.append(FieldError((*loc, "sex"), "sex must be 'male' or 'female'"))
+        if details.ethnicity not in ETHNICITIES:
+            problems.append(
+                FieldError((*loc, "ethnicity"), "ethnicity is a code '01'..'55' or '99'")
+            )
+        if details.relation not in RELATIONS:
+            problems.append(
+                FieldError(
+                    (*loc, "relation"),
+                    f"relation must be one of {', '.join(sorted(RELATIONS))}",
+                )
+            )
+        if details.national_id is not None and not NATIONAL_ID.match(details.national_id):
+            problems.append(FieldError((*loc, "national_id"), "national_id has 12 digits"))
+        if details.birth_date.year < 1890:
+            problems.append(FieldError((*loc, "birth_date"), "birth_date is not plausible"))
+        if problems:
+            raise InvalidInput(detail=problems[0].msg, errors=problems)
+
+
+def _last_position(recordings: Iterable[Any]) -> int:
+    positions = [r.notification.id for r in recordings]
+    return max(positions) if positions else 0

@@ -1,0 +1,82 @@
+"""The event store and the read-model database, built from settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, select, text
+from sqlalchemy.engine import Engine
+
+from application.case_files import CaseFiles
+
+
+def event_store_env(database_url: str, cache_size: int) -> dict[str, str]:
+    """The library's settings, prefixed with the application name so that nothing in the
+    process environment can override them."""
+    prefix = CaseFiles.name.upper() + "_"
+    return {
+        prefix + "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        prefix + "SQLALCHEMY_URL": database_url,
+        prefix + "CREATE_TABLE": "yes",
+        prefix + "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
+        prefix + "AGGREGATE_CACHE_FASTFORWARD": "y",
+        prefix + "IS_SNAPSHOTTING_ENABLED": "n",
+    }
+
+
+def engine_of(case_files: CaseFiles) -> Engine:
+    engine = case_files.recorder.datastore.engine  # type: ignore[attr-defined]
+    assert isinstance(engine, Engine)
+    return engine
+
+
+class EventLog:
+    """Questions about the stored log that the library's API does not answer."""
+
+    def __init__(self, case_files: CaseFiles) -> None:
+        self._recorder = case_files.recorder
+        self._record = case_files.recorder.events_record_cls  # type: ignore[attr-defined]
+
+    def position_of(self, originator_id: UUID, version: int) -> int | None:
+        with self._recorder.transaction(commit=False) as session:  # type: ignore[attr-defined]
+            row = (
+                session.query(self._record.id)
+                .filter(self._record.originator_id == originator_id)
+                .filter(self._record.originator_version == version)
+                .first()
+            )
+        return int(row[0]) if row else None
+
+    def max_position(self) -> int:
+        return self._recorder.max_notification_id() or 0
+
+
+class HealthProbe:
+    """Proves the server can read and write its database, on a table of its own."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        metadata = MetaData()
+        self._table = Table(
+            "giamngheo_health",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("checked_at", DateTime(timezone=True), nullable=False),
+        )
+        metadata.create_all(engine, checkfirst=True)
+
+    def check(self) -> None:
+        now = datetime.now(UTC)
+        with self._engine.begin() as connection:
+            updated = connection.execute(
+                self._table.update().where(self._table.c.id == 1).values(checked_at=now)
+            )
+            if updated.rowcount == 0:
+                connection.execute(self._table.insert().values(id=1, checked_at=now))
+            connection.execute(select(self._table.c.id))
+            connection.execute(text("SELECT 1"))
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
