@@ -20,6 +20,8 @@ def serve(arguments: argparse.Namespace) -> int:
     from api.app import create_app
 
     container = _container()
+    if arguments.demo and container.event_log.max_position() == 0:
+        _load_demo(container, arguments.demo_households, arguments.seed)
     try:
         uvicorn.run(
             create_app(container),
@@ -32,19 +34,23 @@ def serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def demo(arguments: argparse.Namespace) -> int:
+def _load_demo(container: Container, households: int, seed: int) -> None:
     from application.demo import DemoParameters, load_demo
 
+    summary = load_demo(
+        container.case_files,
+        DemoParameters(households=households, seed=seed),
+        progress=lambda text: print(text, file=sys.stderr, flush=True),
+    )
+    print(summary, flush=True)
+
+
+def demo(arguments: argparse.Namespace) -> int:
     container = _container()
     try:
-        summary = load_demo(
-            container.case_files,
-            DemoParameters(households=arguments.households, seed=arguments.seed),
-            progress=lambda text: print(text, file=sys.stderr, flush=True),
-        )
+        _load_demo(container, arguments.households, arguments.seed)
     finally:
         container.close()
-    print(summary)
     return 0
 
 
@@ -59,6 +65,11 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="run the HTTP server")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument(
+        "--demo", action="store_true", help="load demo data first when the database is empty"
+    )
+    serve_parser.add_argument("--demo-households", type=int, default=300)
+    serve_parser.add_argument("--seed", type=int, default=101)
     serve_parser.set_defaults(run=serve)
 
     demo_parser = commands.add_parser("demo", help="load deterministic, realistic demo data")

@@ -67,7 +67,7 @@ class PositionLookup(Protocol):
     def __call__(self, originator_id: UUID, version: int) -> int | None: ...
 
 
-class CaseFiles(Application):
+class CaseFiles(Application[UUID]):
     """Households' case files. Table names derive from ``name``: keep it short and fixed."""
 
     name = "giamngheo"
@@ -221,7 +221,7 @@ class CaseFiles(Application):
         def change(household: Household) -> None:
             member = self._member(household, command.member_id, ("member_id",))
             current = {name: getattr(member, name) for name in allowed}
-            corrected = MemberDetails(**{**current, **command.changes})  # type: ignore[arg-type]
+            corrected = MemberDetails(**{**current, **command.changes})
             self._check_member(corrected, ())
             if (
                 corrected.relation == "head"
@@ -287,7 +287,7 @@ class CaseFiles(Application):
         if not command.decision_no.strip():
             raise invalid(("decision_no",), "a recognition needs its decision number")
         recognition_id = str(uuid4())
-        status: Status = command.status  # type: ignore[assignment]
+        status: Status = command.status
 
         def change(household: Household) -> None:
             household.record_recognition(
@@ -423,7 +423,7 @@ class CaseFiles(Application):
 
     def household(self, household_id: UUID) -> Household:
         try:
-            aggregate = self.repository.get(household_id)
+            aggregate: object = self.repository.get(household_id)
         except AggregateNotFoundError:
             raise NotFound(detail=f"no household {household_id}") from None
         if not isinstance(aggregate, Household):
@@ -434,7 +434,7 @@ class CaseFiles(Application):
         current = self.household(household_id)
         if version < 1 or version > current.version:
             raise invalid(("version",), f"the household has versions 1 to {current.version}")
-        aggregate = self.repository.get(household_id, version=version)
+        aggregate: object = self.repository.get(household_id, version=version)
         assert isinstance(aggregate, Household)
         return aggregate
 
@@ -459,7 +459,7 @@ class CaseFiles(Application):
 
     def find_by_code(self, code: str) -> Household | None:
         try:
-            claim = self.repository.get(HouseholdCode.id_for(code))
+            claim: object = self.repository.get(HouseholdCode.id_for(code))
         except AggregateNotFoundError:
             return None
         assert isinstance(claim, HouseholdCode) and claim.household_id is not None
@@ -471,7 +471,7 @@ class CaseFiles(Application):
         if area not in AREAS:
             raise invalid(("area",), "area must be 'rural' or 'urban'")
         standard = standard_on(on or self.today(), ("on",))
-        result = classify(standard, area, income_per_capita, deprivations)  # type: ignore[arg-type]
+        result = classify(standard, area, income_per_capita, deprivations)
         return {
             "standard": result.standard,
             "status": result.status,
@@ -569,7 +569,7 @@ class CaseFiles(Application):
             return default
         if requested not in AREAS:
             raise invalid(("area",), "area must be 'rural' or 'urban'")
-        return requested  # type: ignore[return-value]
+        return requested
 
     def _not_in_future(self, day: date, loc: tuple[str | int, ...]) -> None:
         if day > self.today():
