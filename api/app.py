@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routes import households, reference
+from api.routes import households, reference, registers
 from infrastructure.container import Container
 
 DESCRIPTION = """
@@ -22,5 +22,6 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     install_problem_handlers(app)
     app.include_router(households.router)
+    app.include_router(registers.router)
     app.include_router(reference.router)
     return app

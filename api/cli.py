@@ -22,6 +22,13 @@ def serve(arguments: argparse.Namespace) -> int:
     container = _container()
     if arguments.demo and container.event_log.max_position() == 0:
         _load_demo(container, arguments.demo_households, arguments.seed)
+    if container.settings.is_sqlite:
+        # The embedded default has no separate worker: project in this process.
+        container.start_in_process_projections()
+    else:
+        # PostgreSQL: `giamngheo project` folds the log; this process only reads.
+        for projector in container.projectors.values():
+            projector.create_tables()
     try:
         uvicorn.run(
             create_app(container),
@@ -54,6 +61,74 @@ def demo(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def project(arguments: argparse.Namespace) -> int:
+    """Runs the projection workers until interrupted: one thread per projection."""
+    import signal
+    import threading
+
+    from projections.machinery import WorkerAlreadyRunning, run_worker
+
+    container = _container()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    failures: list[BaseException] = []
+
+    def work(name: str) -> None:
+        projector = container.projectors[name]
+        try:
+            run_worker(
+                projector,
+                stop,
+                on_batch=lambda read: print(
+                    f"{name}: at {projector.position()} (+{read})", file=sys.stderr, flush=True
+                ),
+            )
+        except WorkerAlreadyRunning as error:
+            failures.append(error)
+            print(f"giamngheo project: {error}", file=sys.stderr, flush=True)
+            stop.set()
+        except BaseException as error:
+            failures.append(error)
+            stop.set()
+            raise
+
+    names = arguments.names or list(container.projectors)
+    threads = [threading.Thread(target=work, args=(name,), name=name) for name in names]
+    for thread in threads:
+        thread.start()
+    try:
+        while any(thread.is_alive() for thread in threads):
+            for thread in threads:
+                thread.join(timeout=0.5)
+    finally:
+        stop.set()
+        container.close()
+    return 1 if failures else 0
+
+
+def rebuild(arguments: argparse.Namespace) -> int:
+    import time
+
+    container = _container()
+    try:
+        names = [arguments.name] if arguments.name else list(container.projectors)
+        for name in names:
+            if name not in container.projectors:
+                print(f"giamngheo rebuild: no projection {name!r}", file=sys.stderr)
+                return 2
+            projector = container.projectors[name]
+            projector.prepare()
+            started = time.perf_counter()
+            read = projector.rebuild()
+            elapsed = time.perf_counter() - started
+            rate = read / elapsed if elapsed else 0.0
+            print(f"{name}: rebuilt from {read} facts in {elapsed:.1f} s ({rate:,.0f} facts/s)")
+    finally:
+        container.close()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="giamngheo",
@@ -76,6 +151,16 @@ def parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--households", type=int, default=300)
     demo_parser.add_argument("--seed", type=int, default=101)
     demo_parser.set_defaults(run=demo)
+
+    project_parser = commands.add_parser(
+        "project", help="run the projection workers (needed with PostgreSQL)"
+    )
+    project_parser.add_argument("names", nargs="*", help="projections to run (default all)")
+    project_parser.set_defaults(run=project)
+
+    rebuild_parser = commands.add_parser("rebuild", help="rebuild read models from the log")
+    rebuild_parser.add_argument("name", nargs="?", help="one projection (default all)")
+    rebuild_parser.set_defaults(run=rebuild)
     return root
 
 

@@ -73,9 +73,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(part) for part in first["loc"])
-        return problem(
-            422, "validation_error", "Invalid input", f"{where}: {first['msg']}", errors
-        )
+        return problem(422, "validation_error", "Invalid input", f"{where}: {first['msg']}", errors)
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -86,6 +86,14 @@ class CaseFiles(Application[UUID]):
         self.units = units
         self.today = today
         self._position_of = position_of
+        # Called after every successful save (e.g. to wake the in-process projections).
+        self.after_save: list[Callable[[], None]] = []
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        for callback in self.after_save:
+            callback()
+        return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

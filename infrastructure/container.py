@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from application.case_files import CaseFiles
@@ -12,6 +13,10 @@ from infrastructure.clock import today_in_vietnam
 from infrastructure.persistence import EventLog, HealthProbe, engine_of, event_store_env
 from infrastructure.settings import Settings
 from infrastructure.transcodings import DateAsISO
+from projections.log import LogReader
+from projections.machinery import InProcessProjections, Projector
+from projections.register_queries import RegisterQueries
+from projections.registers import RegisterProjection
 
 
 @dataclass
@@ -22,15 +27,31 @@ class Container:
     event_log: EventLog
     health: HealthProbe
     today: Callable[[], date]
+    projectors: dict[str, Projector]
+    registers: RegisterQueries
+    in_process: InProcessProjections | None = field(default=None)
+
+    def start_in_process_projections(self) -> None:
+        """The embedded default: catch up at start and after each command, in a thread."""
+        if self.in_process is not None:
+            return
+        for projector in self.projectors.values():
+            projector.prepare()
+        self.in_process = InProcessProjections(list(self.projectors.values()))
+        self.case_files.after_save.append(self.in_process.poke)
+        self.in_process.start()
+        self.in_process.poke()
 
     def close(self) -> None:
+        if self.in_process is not None:
+            self.in_process.stop()
+            self.case_files.after_save.remove(self.in_process.poke)
+            self.in_process = None
         self.case_files.close()
         engine_of(self.case_files).dispose()
 
 
-def build_container(
-    settings: Settings, today: Callable[[], date] = today_in_vietnam
-) -> Container:
+def build_container(settings: Settings, today: Callable[[], date] = today_in_vietnam) -> Container:
     units = thai_nguyen_units()
     positions: list[EventLog] = []
     case_files = CaseFiles(
@@ -38,17 +59,24 @@ def build_container(
         units=units,
         today=today,
         transcodings=[DateAsISO()],
-        position_of=lambda originator_id, version: positions[0].position_of(
-            originator_id, version
-        ),
+        position_of=lambda originator_id, version: positions[0].position_of(originator_id, version),
     )
     event_log = EventLog(case_files)
     positions.append(event_log)
+    engine = engine_of(case_files)
+    log = LogReader(case_files.recorder, case_files.mapper)
+    write_lock: threading.Semaphore | None = case_files.recorder.datastore.write_lock  # type: ignore[attr-defined]
+    projectors = {
+        projection.name: Projector(engine, log, projection, write_lock)
+        for projection in (RegisterProjection(),)
+    }
     return Container(
         settings=settings,
         units=units,
         case_files=case_files,
         event_log=event_log,
-        health=HealthProbe(engine_of(case_files)),
+        health=HealthProbe(engine),
         today=today,
+        projectors=projectors,
+        registers=RegisterQueries(engine, units),
     )

@@ -100,5 +100,7 @@ def container(settings: Settings) -> Iterator[Container]:
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
+    # Projections follow the log in this process, as on the embedded default.
+    container.start_in_process_projections()
     with TestClient(create_app(container)) as test_client:
         yield test_client

@@ -44,9 +44,7 @@ def standards() -> dict[str, Any]:
     return {"items": [standard.as_dict() for standard in all_standards()]}
 
 
-@router.post(
-    "/self-assessment", response_model=schemas.SelfAssessmentOut, tags=["self-assessment"]
-)
+@router.post("/self-assessment", response_model=schemas.SelfAssessmentOut, tags=["self-assessment"])
 def self_assessment(body: schemas.SelfAssessmentIn, files: CaseFilesDep) -> dict[str, Any]:
     """Classifies a household's answers under the standard in force; nothing is stored."""
     return files.self_assessment(
@@ -59,6 +57,10 @@ def health(built: ContainerDep) -> Any:
     try:
         built.health.check()
         position = built.event_log.max_position()
+        projections = {
+            name: {"position": (at := projector.position()), "behind": max(position - at, 0)}
+            for name, projector in built.projectors.items()
+        }
     except Exception as error:  # the answer itself reports the failure
         body = {
             "status": "degraded",
@@ -72,5 +74,5 @@ def health(built: ContainerDep) -> Any:
         "status": "ok",
         "database": built.health.dialect,
         "position": position,
-        "projections": {},
+        "projections": projections,
     }

@@ -1,0 +1,126 @@
+"""Registers, their summary and the movement report, from the registers read model."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response
+
+from api.dependencies import ContainerDep, parse_known_at, today
+from api.problems import Unavailable
+from domain.units import PROVINCE_CODE
+from projections.machinery import wait_for_position
+from projections.register_queries import RegisterKind
+
+router = APIRouter(tags=["registers"])
+
+TodayDep = Annotated[date, Depends(today)]
+AreaQuery = Annotated[
+    str, Query(description="unit code: province, district or commune (default the province)")
+]
+KnownAtQuery = Annotated[
+    str | None, Query(description="the register as it stood at this moment (ISO 8601)")
+]
+CSV_COLUMNS = ("household code", "head's name", "commune", "village", "status", "since", "until")
+MIN_POSITION_WAIT_SECONDS = 5.0
+
+
+def registers_caught_up(
+    built: ContainerDep,
+    min_position: Annotated[
+        int | None, Query(ge=0, description="answer only once the registers reflect this position")
+    ] = None,
+) -> None:
+    if min_position is None:
+        return
+    projector = built.projectors["registers"]
+    if not wait_for_position(projector, min_position, MIN_POSITION_WAIT_SECONDS):
+        raise Unavailable(f"the registers have not reached position {min_position} yet")
+
+
+def _wants_csv(format_: str | None, accept: str | None) -> bool:
+    return format_ == "csv" or (format_ is None and accept is not None and "text/csv" in accept)
+
+
+def _register_csv(result: dict[str, Any], built: ContainerDep) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for item in result["items"]:
+        unit = built.units.get(item["commune_code"])
+        writer.writerow(
+            [
+                item["code"],
+                item["head_name"] or "",
+                unit.name if unit else item["commune_code"],
+                item["village"],
+                result["kind"],
+                item["since"].isoformat() if item["since"] else "",
+                item["until"].isoformat() if item["until"] else "",
+            ]
+        )
+    filename = f"register-{result['kind']}-{result['area']}-{result['as_of'].isoformat()}.csv"
+    return Response(
+        content="\ufeff" + buffer.getvalue(),  # a BOM, so spreadsheet programs read UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/registers/summary", dependencies=[Depends(registers_caught_up)])
+def register_summary(
+    built: ContainerDep,
+    on: TodayDep,
+    area: AreaQuery = PROVINCE_CODE,
+    as_of: date | None = None,
+    known_at: KnownAtQuery = None,
+) -> dict[str, Any]:
+    return built.registers.summary(area, as_of or on, parse_known_at(known_at))
+
+
+@router.get(
+    "/registers/{kind}",
+    dependencies=[Depends(registers_caught_up)],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def register(
+    kind: RegisterKind,
+    built: ContainerDep,
+    on: TodayDep,
+    request: Request,
+    area: AreaQuery = PROVINCE_CODE,
+    as_of: date | None = None,
+    known_at: KnownAtQuery = None,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    format: Annotated[Literal["json", "csv"] | None, Query()] = None,  # noqa: A002
+    accept: Annotated[str | None, Header()] = None,
+) -> Any:
+    as_csv = _wants_csv(format, accept)
+    # A JSON page defaults to 100 items; an export is the whole list unless asked otherwise.
+    page = limit if limit is not None else (None if as_csv else 100)
+    result = built.registers.register(
+        kind, area, as_of or on, parse_known_at(known_at), page, offset
+    )
+    if as_csv:
+        return _register_csv(result, built)
+    for item in result["items"]:
+        del item["village"], item["head_name"]
+    result["limit"] = page
+    result["offset"] = offset
+    return result
+
+
+@router.get("/reports/movements", dependencies=[Depends(registers_caught_up)], tags=["reports"])
+def movement_report(
+    built: ContainerDep,
+    from_: Annotated[date, Query(alias="from")],
+    to: date,
+    area: AreaQuery = PROVINCE_CODE,
+    known_at: KnownAtQuery = None,
+) -> dict[str, Any]:
+    return built.registers.movements(area, from_, to, parse_known_at(known_at))

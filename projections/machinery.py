@@ -1,0 +1,281 @@
+"""Projection machinery: follow the log in batches, each batch's rows and its tracked position
+committed in one transaction, so every fact takes effect exactly once.
+
+A projection owns its tables and a tracking row (name, position, code version). When its code
+version changes it is rebuilt from an empty read model. On PostgreSQL a worker holds an advisory
+lock for its projection, so a second copy cannot run at the same time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy.engine import Connection, Engine
+
+from projections.log import Fact, LogReader
+
+TRACKING = MetaData()
+tracking_table = Table(
+    "projection_tracking",
+    TRACKING,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("code_version", Integer, nullable=False),
+    Column("updated_at_us", BigInteger, nullable=False),
+)
+
+INCREMENTAL_BATCH = 500
+REBUILD_BATCH = 5000
+
+
+class Projection(Protocol):
+    """A read model that follows the log."""
+
+    name: str
+    code_version: int
+    metadata: MetaData
+    topics: frozenset[str]
+
+    def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
+        """Fold one batch of facts (only those of ``topics``) into the tables."""
+
+    def after_rebuild(self, connection: Connection) -> None:
+        """Work that a bulk load defers until its end (e.g. statistics)."""
+
+
+class WorkerAlreadyRunning(RuntimeError):
+    pass
+
+
+def microseconds(moment: datetime) -> int:
+    """Timestamps are stored as microseconds since the epoch (UTC): exact and index-friendly."""
+    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class Projector:
+    """Runs one projection over the log."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        log: LogReader,
+        projection: Projection,
+        write_lock: threading.Semaphore | None = None,
+    ) -> None:
+        self.engine = engine
+        self.log = log
+        self.projection = projection
+        # SQLite: share the event store's in-process write lock, so writers queue instead of
+        # failing on "database is locked".
+        self._write_lock = write_lock
+        self._catch_up_lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    # Set-up ---------------------------------------------------------------------------------
+
+    def create_tables(self) -> None:
+        TRACKING.create_all(self.engine, checkfirst=True)
+        self.projection.metadata.create_all(self.engine, checkfirst=True)
+
+    def prepare(self) -> None:
+        """Create the tables; rebuild when the projection's code version changed."""
+        self.create_tables()
+        with self._transaction() as connection:
+            row = connection.execute(
+                select(tracking_table.c.code_version).where(tracking_table.c.name == self.name)
+            ).first()
+            if row is None:
+                connection.execute(
+                    tracking_table.insert().values(
+                        name=self.name,
+                        position=0,
+                        code_version=self.projection.code_version,
+                        updated_at_us=microseconds(datetime.now(UTC)),
+                    )
+                )
+                return
+            stale = row[0] != self.projection.code_version
+        if stale:
+            self.rebuild()
+
+    def position(self) -> int:
+        with self.engine.connect() as connection:
+            value = connection.execute(
+                select(tracking_table.c.position).where(tracking_table.c.name == self.name)
+            ).scalar()
+        return int(value or 0)
+
+    # Processing -----------------------------------------------------------------------------
+
+    def catch_up(self, batch_size: int = INCREMENTAL_BATCH, max_batches: int | None = None) -> int:
+        """Process everything after the tracked position; returns how many facts were read."""
+        read = 0
+        batches = 0
+        with self._catch_up_lock:
+            while max_batches is None or batches < max_batches:
+                processed = self._process_next_batch(batch_size)
+                if processed == 0:
+                    break
+                read += processed
+                batches += 1
+        return read
+
+    def _process_next_batch(self, batch_size: int) -> int:
+        start = self.position()
+        notifications = self.log.notifications_after(start, batch_size)
+        if not notifications:
+            return 0
+        topics = self.projection.topics
+        facts = [self.log.decode(n) for n in notifications if n.topic in topics]
+        last = notifications[-1].id
+        with self._transaction() as connection:
+            # Guard: only the holder of the tracked position may move it (no double counting).
+            claimed = connection.execute(
+                tracking_table.update()
+                .where(tracking_table.c.name == self.name)
+                .where(tracking_table.c.position == start)
+                .values(position=last, updated_at_us=microseconds(datetime.now(UTC)))
+            ).rowcount
+            if claimed != 1:
+                raise WorkerAlreadyRunning(
+                    f"projection {self.name} was moved past {start} by another worker"
+                )
+            if facts:
+                self.projection.process(connection, facts)
+        return len(notifications)
+
+    def rebuild(self) -> int:
+        """Empty the read model and fold the whole log again, in large batches."""
+        with self._catch_up_lock, self._transaction() as connection:
+            for table in reversed(self.projection.metadata.sorted_tables):
+                connection.execute(table.delete())
+            connection.execute(
+                tracking_table.update()
+                .where(tracking_table.c.name == self.name)
+                .values(
+                    position=0,
+                    code_version=self.projection.code_version,
+                    updated_at_us=microseconds(datetime.now(UTC)),
+                )
+            )
+        read = self.catch_up(batch_size=REBUILD_BATCH)
+        with self._transaction() as connection:
+            self.projection.after_rebuild(connection)
+        return read
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.engine, self._write_lock)
+
+
+class _Transaction:
+    def __init__(self, engine: Engine, lock: threading.Semaphore | None) -> None:
+        self._engine = engine
+        self._lock = lock
+        self._context: object = None
+
+    def __enter__(self) -> Connection:
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            self._begin = self._engine.begin()
+            return self._begin.__enter__()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._begin.__exit__(*exc)  # type: ignore[arg-type]
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+
+class InProcessProjections:
+    """The embedded default: a thread catches up after each command and at start."""
+
+    def __init__(self, projectors: Sequence[Projector], idle_seconds: float = 1.0) -> None:
+        self._projectors = list(projectors)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._idle_seconds = idle_seconds
+        self._thread: threading.Thread | None = None
+        self.last_error: BaseException | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                for projector in self._projectors:
+                    projector.catch_up()
+                self.last_error = None
+            except Exception as error:  # kept for /health; the next poke retries
+                self.last_error = error
+            self._wake.wait(self._idle_seconds)
+
+
+def advisory_lock_key(name: str) -> int:
+    return zlib.crc32(f"giamngheo-projection:{name}".encode()) & 0x7FFFFFFF
+
+
+def run_worker(
+    projector: Projector,
+    stop: threading.Event,
+    poll_seconds: float = 0.2,
+    on_batch: Callable[[int], None] | None = None,
+) -> None:
+    """A projection worker process's loop (PostgreSQL): one copy per projection, by lock."""
+    with projector.engine.connect() as holder:
+        holder.execution_options(isolation_level="AUTOCOMMIT")
+        if projector.engine.dialect.name == "postgresql":
+            key = advisory_lock_key(projector.name)
+            got = holder.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+            if not got:
+                raise WorkerAlreadyRunning(
+                    f"a worker for projection {projector.name} is already running"
+                )
+        projector.prepare()
+        while not stop.is_set():
+            read = projector.catch_up()
+            if on_batch is not None and read:
+                on_batch(read)
+            if read == 0:
+                stop.wait(poll_seconds)
+
+
+def wait_for_position(
+    projector: Projector, position: int, timeout_seconds: float, poll_seconds: float = 0.05
+) -> bool:
+    deadline = time.monotonic() + timeout_seconds
+    while projector.position() < position:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll_seconds)
+    return True

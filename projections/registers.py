@@ -1,0 +1,407 @@
+"""The registers read model: status intervals, escape windows and status changes, bitemporal.
+
+Each row is valid over business dates [valid_from, valid_to) and was part of the register from
+``recorded_at_us`` until ``superseded_at_us`` (recording time). A backdated or corrected
+recognition supersedes the household's rows and writes new ones; nothing is ever updated in
+place, so ``known_at`` reproduces the register as it stood at any past moment. The 36-month rule
+is evaluated at query time from stored windows: nothing is written when a window ends.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    select,
+)
+from sqlalchemy.engine import Connection
+
+from domain.household import Household
+from domain.standards import Status
+from domain.status import Recognition, steps, windows
+from projections.log import Fact
+from projections.machinery import microseconds
+
+OPEN_DATE = date(9999, 12, 31)
+CURRENT = 2**62  # superseded_at_us of rows that are still part of the register
+REGISTERED_STATUSES: tuple[Status, ...] = ("poor", "near_poor", "average")
+
+metadata = MetaData()
+
+households = Table(
+    "rm_households",
+    metadata,
+    Column("household_id", String(36), primary_key=True),
+    Column("code", String(40), nullable=False),
+    Column("commune_code", String(10), nullable=False),
+    Column("village", String(200), nullable=False),
+    Column("area", String(8), nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("head_member_id", String(36)),
+    Column("head_name", String(200)),
+    Column("recorded_at_us", BigInteger, nullable=False),
+    Index("rm_households_commune", "commune_code", "registered_on"),
+)
+
+recognitions = Table(
+    "rm_recognitions",
+    metadata,
+    Column("household_id", String(36), nullable=False),
+    Column("recognition_id", String(36), primary_key=True),
+    Column("status", String(10), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("recorded_at_us", BigInteger, nullable=False),
+    Index("rm_recognitions_household", "household_id"),
+)
+
+status_intervals = Table(
+    "rm_status_intervals",
+    metadata,
+    Column("household_id", String(36), nullable=False),
+    Column("commune_code", String(10), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("since", Date, nullable=False),
+    Column("recorded_at_us", BigInteger, nullable=False),
+    Column("superseded_at_us", BigInteger, nullable=False),
+    Index(
+        "rm_status_intervals_lookup",
+        "status",
+        "superseded_at_us",
+        "valid_from",
+        "valid_to",
+        "commune_code",
+    ),
+    Index("rm_status_intervals_household", "household_id", "superseded_at_us"),
+)
+
+escape_windows = Table(
+    "rm_escape_windows",
+    metadata,
+    Column("household_id", String(36), nullable=False),
+    Column("commune_code", String(10), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("until", Date, nullable=False),
+    Column("closed_on", Date, nullable=False),
+    Column("recorded_at_us", BigInteger, nullable=False),
+    Column("superseded_at_us", BigInteger, nullable=False),
+    Index("rm_escape_windows_lookup", "superseded_at_us", "opened_on", "until", "commune_code"),
+    Index("rm_escape_windows_household", "household_id", "superseded_at_us"),
+)
+
+status_changes = Table(
+    "rm_status_changes",
+    metadata,
+    Column("household_id", String(36), nullable=False),
+    Column("commune_code", String(10), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("from_status", String(10), nullable=False),
+    Column("to_status", String(10), nullable=False),
+    Column("movement", String(24)),
+    Column("recorded_at_us", BigInteger, nullable=False),
+    Column("superseded_at_us", BigInteger, nullable=False),
+    Index("rm_status_changes_lookup", "superseded_at_us", "decided_on", "commune_code"),
+    Index("rm_status_changes_household", "household_id", "superseded_at_us"),
+)
+
+VERSIONED_TABLES = (status_intervals, escape_windows, status_changes)
+
+Row = tuple[Any, ...]
+
+
+def derived_rows(recognised: Sequence[Recognition]) -> dict[str, set[Row]]:
+    """The household's register rows implied by its recognitions (business time only)."""
+    all_steps = steps(recognised)
+    intervals: set[Row] = set()
+    for index, step in enumerate(all_steps):
+        status = step.recognition.status
+        next_change = next(
+            (s for s in all_steps[index + 1 :] if s.recognition.status != status), None
+        )
+        # Only the first step of a run opens an interval; same-status steps extend it.
+        if step.previous_status == status and index > 0:
+            continue
+        valid_to = next_change.recognition.decided_on if next_change else OPEN_DATE
+        valid_from = step.recognition.decided_on
+        if status in REGISTERED_STATUSES and valid_from < valid_to:
+            intervals.add((status, valid_from, valid_to, step.status_since))
+    opened = {(w.opened_on, w.until, w.closed_on or OPEN_DATE) for w in windows(recognised)}
+    changes = {
+        (
+            s.recognition.decided_on,
+            s.previous_status,
+            s.recognition.status,
+            s.movement,
+            index,
+        )
+        for index, s in enumerate(all_steps)
+        if s.previous_status != s.recognition.status
+    }
+    return {
+        status_intervals.name: intervals,
+        escape_windows.name: opened,
+        status_changes.name: changes,
+    }
+
+
+def _row_values(table: Table, household_id: str, commune: str, row: Row) -> dict[str, Any]:
+    if table is status_intervals:
+        status, valid_from, valid_to, since = row
+        return {
+            "household_id": household_id,
+            "commune_code": commune,
+            "status": status,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "since": since,
+        }
+    if table is escape_windows:
+        opened_on, until, closed_on = row
+        return {
+            "household_id": household_id,
+            "commune_code": commune,
+            "opened_on": opened_on,
+            "until": until,
+            "closed_on": closed_on,
+        }
+    decided_on, from_status, to_status, movement, _ = row
+    return {
+        "household_id": household_id,
+        "commune_code": commune,
+        "decided_on": decided_on,
+        "from_status": from_status,
+        "to_status": to_status,
+        "movement": movement,
+    }
+
+
+@dataclass
+class _Version:
+    rows: set[Row]
+    recorded_at_us: int
+    superseded_at_us: int = CURRENT
+
+
+@dataclass
+class _HouseholdFold:
+    commune_code: str
+    recognised: list[Recognition]
+    # Per table: the stored current rows (if any) and the versions this batch wrote.
+    stored: dict[str, set[Row]]
+    versions: dict[str, list[_Version]] = field(default_factory=lambda: defaultdict(list))
+    supersede_stored_at: dict[str, int] = field(default_factory=dict)
+
+    def current(self, table_name: str) -> set[Row]:
+        made = self.versions[table_name]
+        return made[-1].rows if made else self.stored[table_name]
+
+    def record(self, recognition: Recognition, at_us: int) -> None:
+        self.recognised.append(recognition)
+        for table_name, rows in derived_rows(self.recognised).items():
+            if rows == self.current(table_name):
+                continue
+            made = self.versions[table_name]
+            if made:
+                made[-1].superseded_at_us = at_us
+            elif self.stored[table_name]:
+                self.supersede_stored_at[table_name] = at_us
+            made.append(_Version(rows, at_us))
+
+
+class RegisterProjection:
+    name = "registers"
+    code_version = 1
+    metadata = metadata
+    topics = frozenset(
+        {
+            Household.Registered.TOPIC,
+            Household.MemberJoined.TOPIC,
+            Household.MemberDetailsCorrected.TOPIC,
+            Household.RecognitionRecorded.TOPIC,
+        }
+    )
+
+    def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
+        new_households: list[dict[str, Any]] = []
+        head_updates: list[dict[str, Any]] = []
+        recognition_facts: dict[str, list[Fact]] = defaultdict(list)
+        for fact in facts:
+            household_id = str(fact.originator_id)
+            if fact.topic == Household.Registered.TOPIC:
+                new_households.append(self._household_row(household_id, fact))
+            elif fact.topic == Household.MemberJoined.TOPIC:
+                if fact.data["member"]["relation"] == "head":
+                    head_updates.append(
+                        {
+                            "hid": household_id,
+                            "mid": fact.data["member"]["member_id"],
+                            "name": fact.data["member"]["name"],
+                            "only_if_head": None,
+                        }
+                    )
+            elif fact.topic == Household.MemberDetailsCorrected.TOPIC:
+                changes = fact.data["changes"]
+                if "name" in changes:
+                    head_updates.append(
+                        {
+                            "hid": household_id,
+                            "mid": fact.data["member_id"],
+                            "name": changes["name"],
+                            "only_if_head": fact.data["member_id"],
+                        }
+                    )
+            else:
+                recognition_facts[household_id].append(fact)
+
+        if new_households:
+            connection.execute(households.insert(), new_households)
+        self._apply_head_updates(connection, head_updates)
+        if recognition_facts:
+            self._fold_recognitions(connection, recognition_facts)
+
+    def after_rebuild(self, connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            for table in metadata.sorted_tables:
+                connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+    @staticmethod
+    def _household_row(household_id: str, fact: Fact) -> dict[str, Any]:
+        head = next((m for m in fact.data["members"] if m["relation"] == "head"), None)
+        return {
+            "household_id": household_id,
+            "code": fact.data["code"],
+            "commune_code": fact.data["commune_code"],
+            "village": fact.data["village"],
+            "area": fact.data["area"],
+            "registered_on": fact.data["registered_on"],
+            "head_member_id": head["member_id"] if head else None,
+            "head_name": head["name"] if head else None,
+            "recorded_at_us": microseconds(fact.recorded_at),
+        }
+
+    @staticmethod
+    def _apply_head_updates(connection: Connection, updates: list[dict[str, Any]]) -> None:
+        for update in updates:
+            statement = households.update().where(households.c.household_id == update["hid"])
+            if update["only_if_head"] is not None:
+                statement = statement.where(households.c.head_member_id == update["only_if_head"])
+                connection.execute(statement.values(head_name=update["name"]))
+            else:
+                connection.execute(
+                    statement.values(head_member_id=update["mid"], head_name=update["name"])
+                )
+
+    def _fold_recognitions(
+        self, connection: Connection, facts_by_household: dict[str, list[Fact]]
+    ) -> None:
+        household_ids = list(facts_by_household)
+        communes = dict(
+            _select_in(
+                connection,
+                select(households.c.household_id, households.c.commune_code),
+                households.c.household_id,
+                household_ids,
+            )
+        )
+        known: dict[str, list[Recognition]] = defaultdict(list)
+        for row in _select_in(
+            connection,
+            select(
+                recognitions.c.household_id,
+                recognitions.c.recognition_id,
+                recognitions.c.status,
+                recognitions.c.decided_on,
+                recognitions.c.sequence,
+            ),
+            recognitions.c.household_id,
+            household_ids,
+        ):
+            known[row[0]].append(Recognition(row[1], row[2], row[3], row[4]))
+        stored: dict[str, dict[str, set[Row]]] = {
+            hid: derived_rows(known[hid]) if known[hid] else _empty_rows() for hid in household_ids
+        }
+
+        new_recognitions: list[dict[str, Any]] = []
+        inserts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        supersede: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for household_id, facts in facts_by_household.items():
+            fold = _HouseholdFold(
+                commune_code=communes[household_id],
+                recognised=list(known[household_id]),
+                stored=stored[household_id],
+            )
+            for fact in facts:
+                at_us = microseconds(fact.recorded_at)
+                recognition = Recognition(
+                    recognition_id=fact.data["recognition_id"],
+                    status=fact.data["status"],
+                    decided_on=fact.data["decided_on"],
+                    sequence=fact.version,
+                )
+                new_recognitions.append(
+                    {
+                        "household_id": household_id,
+                        "recognition_id": recognition.recognition_id,
+                        "status": recognition.status,
+                        "decided_on": recognition.decided_on,
+                        "sequence": recognition.sequence,
+                        "recorded_at_us": at_us,
+                    }
+                )
+                fold.record(recognition, at_us)
+            for table in VERSIONED_TABLES:
+                if table.name in fold.supersede_stored_at:
+                    supersede[table.name].append(
+                        {"hid": household_id, "at": fold.supersede_stored_at[table.name]}
+                    )
+                for version in fold.versions[table.name]:
+                    for row in version.rows:
+                        inserts[table.name].append(
+                            {
+                                **_row_values(table, household_id, fold.commune_code, row),
+                                "recorded_at_us": version.recorded_at_us,
+                                "superseded_at_us": version.superseded_at_us,
+                            }
+                        )
+
+        connection.execute(recognitions.insert(), new_recognitions)
+        for table in VERSIONED_TABLES:
+            if supersede[table.name]:
+                connection.execute(
+                    table.update()
+                    .where(table.c.household_id == bindparam("hid"))
+                    .where(table.c.superseded_at_us == CURRENT)
+                    .values(superseded_at_us=bindparam("at")),
+                    supersede[table.name],
+                )
+            if inserts[table.name]:
+                connection.execute(table.insert(), inserts[table.name])
+
+
+def _empty_rows() -> dict[str, set[Row]]:
+    return {table.name: set() for table in VERSIONED_TABLES}
+
+
+def _select_in(
+    connection: Connection, statement: Any, column: Any, values: Iterable[str], chunk: int = 500
+) -> list[Any]:
+    values = list(values)
+    rows: list[Any] = []
+    for start in range(0, len(values), chunk):
+        rows.extend(connection.execute(statement.where(column.in_(values[start : start + chunk]))))
+    return rows
