@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -55,8 +56,10 @@ class EventLog:
 class HealthProbe:
     """Proves the server can read and write its database, on a table of its own."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, write_lock: threading.Semaphore | None = None) -> None:
         self._engine = engine
+        # SQLite: queue behind the event store's writers instead of meeting "database is locked".
+        self._write_lock = write_lock or threading.Semaphore()
         metadata = MetaData()
         self._table = Table(
             "giamngheo_health",
@@ -68,7 +71,7 @@ class HealthProbe:
 
     def check(self) -> None:
         now = datetime.now(UTC)
-        with self._engine.begin() as connection:
+        with self._write_lock, self._engine.begin() as connection:
             updated = connection.execute(
                 self._table.update().where(self._table.c.id == 1).values(checked_at=now)
             )

@@ -57,6 +57,8 @@ def health(built: ContainerDep) -> Any:
     try:
         built.health.check()
         position = built.event_log.max_position()
+        if built.in_process is not None and built.in_process.last_error is not None:
+            raise RuntimeError(f"projections failing: {built.in_process.last_error}")
         projections = {
             name: {"position": (at := projector.position()), "behind": max(position - at, 0)}
             for name, projector in built.projectors.items()
