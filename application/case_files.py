@@ -199,7 +199,7 @@ class CaseFiles(Application[UUID]):
         self._not_in_future(command.left_on, ("left_on",))
 
         def change(household: Household) -> None:
-            member = self._member(household, command.member_id, ("member_id",))
+            member = self._member_in_path(household, command.member_id)
             if member.left_on is not None:
                 raise violated(
                     ("member_id",), f"the member already left on {member.left_on.isoformat()}"
@@ -227,10 +227,13 @@ class CaseFiles(Application[UUID]):
             raise invalid(("changes",), "nothing to correct")
 
         def change(household: Household) -> None:
-            member = self._member(household, command.member_id, ("member_id",))
+            member = self._member_in_path(household, command.member_id)
             current = {name: getattr(member, name) for name in allowed}
             corrected = MemberDetails(**{**current, **command.changes})
             self._check_member(corrected, ())
+            if "birth_date" in command.changes:
+                self._not_in_future(corrected.birth_date, ("birth_date",))
+                self._born_by(corrected, member.joined_on, ("birth_date",))
             if (
                 corrected.relation == "head"
                 and member.relation != "head"
@@ -559,6 +562,13 @@ class CaseFiles(Application[UUID]):
         member = household.members.get(member_id)
         if member is None:
             raise violated(loc, f"no member {member_id} in this household")
+        return member
+
+    @staticmethod
+    def _member_in_path(household: Household, member_id: str) -> Member:
+        member = household.members.get(member_id)
+        if member is None:
+            raise NotFound(detail=f"no member {member_id} in this household")
         return member
 
     @staticmethod
