@@ -129,6 +129,22 @@ def rebuild(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def verify(arguments: argparse.Namespace) -> int:
+    """Re-reads the whole log against its seals; non-zero, naming each fact tampered with."""
+    container = _container()
+    try:
+        result = container.sealer.verify()
+    finally:
+        container.close()
+    if result.intact:
+        print(f"intact: {result.facts} facts, every one sealed and in sequence")
+        return 0
+    print(f"TAMPERED: {len(result.problems)} problem(s) in {result.facts} facts", file=sys.stderr)
+    for problem in result.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="giamngheo",
@@ -161,6 +177,11 @@ def parser() -> argparse.ArgumentParser:
     rebuild_parser = commands.add_parser("rebuild", help="rebuild read models from the log")
     rebuild_parser.add_argument("name", nargs="?", help="one projection (default all)")
     rebuild_parser.set_defaults(run=rebuild)
+
+    verify_parser = commands.add_parser(
+        "verify", help="check the stored log for facts altered, removed or reordered"
+    )
+    verify_parser.set_defaults(run=verify)
     return root
 
 

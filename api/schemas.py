@@ -201,8 +201,18 @@ class ProjectionHealth(BaseModel):
     behind: int
 
 
+class LastVerification(BaseModel):
+    finished_at: str
+    intact: bool
+    facts: int
+    problems: list[str]
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: str
     position: int
     projections: dict[str, ProjectionHealth]
+    verification: LastVerification | None = Field(
+        default=None, description="the last run of `giamngheo verify`"
+    )

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from application.commands import (
     AddMember,
@@ -67,6 +67,12 @@ class PositionLookup(Protocol):
     def __call__(self, originator_id: UUID, version: int) -> int | None: ...
 
 
+class Sealer(Protocol):
+    """Seals just-recorded facts inside the transaction that records them."""
+
+    def seal(self, recordings: Sequence[Recording[UUID]]) -> None: ...
+
+
 class CaseFiles(Application[UUID]):
     """Households' case files. Table names derive from ``name``: keep it short and fixed."""
 
@@ -79,18 +85,25 @@ class CaseFiles(Application[UUID]):
         units: UnitRegistry,
         today: Callable[[], date],
         transcodings: Sequence[Transcoding],
-        position_of: PositionLookup | None = None,
     ) -> None:
         self._transcodings = list(transcodings)
         super().__init__(env)
         self.units = units
         self.today = today
-        self._position_of = position_of
+        # Set by the composition root once the event store exists.
+        self.position_of: PositionLookup | None = None
+        self.sealer: Sealer | None = None
         # Called after every successful save (e.g. to wake the in-process projections).
         self.after_save: list[Callable[[], None]] = []
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        recordings = super().save(*objs, **kwargs)
+        if self.sealer is None:
+            recordings = super().save(*objs, **kwargs)
+        else:
+            # Facts and their seals commit together, or neither does.
+            with self.recorder.transaction(commit=True):  # type: ignore[attr-defined]
+                recordings = super().save(*objs, **kwargs)
+                self.sealer.seal(recordings)
         for callback in self.after_save:
             callback()
         return recordings
@@ -529,7 +542,7 @@ class CaseFiles(Application[UUID]):
         for event in self.household_events(household.id):
             if isinstance(event, Household.SupportRecorded) and event.support_id == support_id:
                 version = event.originator_version
-        position = self._position_of(household.id, version) if self._position_of else None
+        position = self.position_of(household.id, version) if self.position_of else None
         return Written(position=position or 0, version=household.version)
 
     def _allocation(self, allocation_id: UUID) -> None:

@@ -11,6 +11,7 @@ from application.case_files import CaseFiles
 from domain.units import UnitRegistry, thai_nguyen_units
 from infrastructure.clock import today_in_vietnam
 from infrastructure.persistence import EventLog, HealthProbe, engine_of, event_store_env
+from infrastructure.seals import Sealer
 from infrastructure.settings import Settings
 from infrastructure.transcodings import DateAsISO
 from projections.log import LogReader
@@ -29,6 +30,7 @@ class Container:
     today: Callable[[], date]
     projectors: dict[str, Projector]
     registers: RegisterQueries
+    sealer: Sealer
     in_process: InProcessProjections | None = field(default=None)
 
     def start_in_process_projections(self) -> None:
@@ -53,17 +55,18 @@ class Container:
 
 def build_container(settings: Settings, today: Callable[[], date] = today_in_vietnam) -> Container:
     units = thai_nguyen_units()
-    positions: list[EventLog] = []
     case_files = CaseFiles(
         event_store_env(settings.database_url, settings.aggregate_cache_size),
         units=units,
         today=today,
         transcodings=[DateAsISO()],
-        position_of=lambda originator_id, version: positions[0].position_of(originator_id, version),
     )
     event_log = EventLog(case_files)
-    positions.append(event_log)
     engine = engine_of(case_files)
+    sealer = Sealer(settings.seal_key, case_files.recorder, engine)
+    # These need the event store, which exists only once CaseFiles does.
+    case_files.position_of = event_log.position_of
+    case_files.sealer = sealer
     log = LogReader(case_files.recorder, case_files.mapper)
     write_lock: threading.Semaphore | None = case_files.recorder.datastore.write_lock  # type: ignore[attr-defined]
     projectors = {
@@ -79,4 +82,5 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         today=today,
         projectors=projectors,
         registers=RegisterQueries(engine, units),
+        sealer=sealer,
     )

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DATABASE_URL_VARIABLE = "GIAMNGHEO_DATABASE_URL"
+SEAL_KEY_VARIABLE = "GIAMNGHEO_SEAL_KEY"
+SEAL_KEY_FILE_VARIABLE = "GIAMNGHEO_SEAL_KEY_FILE"
 DEFAULT_SQLITE_PATH = Path("var") / "giamngheo.sqlite3"
+DEFAULT_SEAL_KEY_FILE = Path("var") / "seal.key"
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
+    # Keys the seals that make tampering evident; keep it outside the database.
+    seal_key: bytes = field(default=b"giamngheo-development-seal-key", repr=False)
     aggregate_cache_size: int = 5000
 
     @property
@@ -31,7 +37,19 @@ class Settings:
         if not url:
             DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{DEFAULT_SQLITE_PATH}"
-        return Settings(database_url=normalise_database_url(url))
+        return Settings(database_url=normalise_database_url(url), seal_key=seal_key(environ))
+
+
+def seal_key(environ: Mapping[str, str]) -> bytes:
+    """The seal key: from the environment, else from a key file made on first use."""
+    if environ.get(SEAL_KEY_VARIABLE):
+        return environ[SEAL_KEY_VARIABLE].encode()
+    path = Path(environ.get(SEAL_KEY_FILE_VARIABLE) or DEFAULT_SEAL_KEY_FILE)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
 
 
 def normalise_database_url(url: str) -> str:

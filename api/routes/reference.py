@@ -77,4 +77,5 @@ def health(built: ContainerDep) -> Any:
         "database": built.health.dialect,
         "position": position,
         "projections": projections,
+        "verification": built.sealer.last_verification(),
     }

@@ -1,0 +1,254 @@
+"""Tamper evidence: every stored fact is sealed, in the transaction that stores it.
+
+A seal is an HMAC (keyed, so whoever can edit the database cannot forge one without the key)
+over the fact's household, version, topic and stored bytes, chained to the household's previous
+seal. ``verify`` re-reads the log and names every fact that was altered, removed, inserted or
+reordered outside the application.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, Notification, Recording
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+)
+from sqlalchemy.engine import Engine
+
+from projections.machinery import microseconds
+
+metadata = MetaData()
+seals = Table(
+    "giamngheo_seals",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("originator_id", String(36), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("chain", String(64), nullable=False),
+)
+verifications = Table(
+    "giamngheo_verifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("finished_at_us", BigInteger, nullable=False),
+    Column("intact", Boolean, nullable=False),
+    Column("facts", BigInteger, nullable=False),
+    Column("problems", Text, nullable=False),
+)
+
+VERIFY_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Problem:
+    household_id: str
+    version: int
+    position: int
+    what: str
+
+    def __str__(self) -> str:
+        where = f"household {self.household_id} version {self.version}"
+        return f"{where} (position {self.position}): {self.what}"
+
+
+@dataclass
+class Verification:
+    facts: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    finished_at: datetime | None = None
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+class Sealer:
+    def __init__(self, key: bytes, recorder: ApplicationRecorder, engine: Engine) -> None:
+        if len(key) < 16:
+            raise ValueError("the seal key must be at least 16 bytes")
+        self._key = key
+        self._recorder = recorder
+        self._engine = engine
+        metadata.create_all(engine, checkfirst=True)
+
+    def digest(self, originator_id: str, version: int, topic: str, state: bytes | str) -> str:
+        # An edit made with other tools may leave text where the application wrote bytes.
+        body = state.encode() if isinstance(state, str) else bytes(state)
+        message = f"{originator_id}|{version}|{topic}|".encode() + body
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+    def chain(self, previous: str, digest: str) -> str:
+        return hmac.new(self._key, f"{previous}|{digest}".encode(), hashlib.sha256).hexdigest()
+
+    def seal(self, recordings: Sequence[Recording[UUID]]) -> None:
+        """Writes the seals of just-recorded facts, inside the transaction that records them."""
+        if not recordings:
+            return
+        notifications = [r.notification for r in recordings]
+        with self._recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
+            previous = self._previous_chains(session, notifications)
+            rows = []
+            for notification in notifications:
+                household = str(notification.originator_id)
+                digest = self.digest(
+                    household,
+                    notification.originator_version,
+                    notification.topic,
+                    notification.state,
+                )
+                chain = self.chain(previous.get(household, ""), digest)
+                previous[household] = chain
+                rows.append(
+                    {
+                        "position": notification.id,
+                        "originator_id": household,
+                        "version": notification.originator_version,
+                        "digest": digest,
+                        "chain": chain,
+                    }
+                )
+            session.execute(seals.insert(), rows)
+
+    @staticmethod
+    def _previous_chains(session: Any, notifications: list[Notification]) -> dict[str, str]:
+        wanted = {
+            (str(n.originator_id), n.originator_version - 1)
+            for n in notifications
+            if n.originator_version > 1
+        }
+        earliest: dict[str, int] = {}
+        for household, version in wanted:
+            earliest[household] = min(version, earliest.get(household, version))
+        chains: dict[str, str] = {}
+        for household, version in earliest.items():
+            row = session.execute(
+                select(seals.c.chain)
+                .where(seals.c.originator_id == household)
+                .where(seals.c.version == version)
+            ).first()
+            if row is not None:
+                chains[household] = row[0]
+        return chains
+
+    # Verification ---------------------------------------------------------------------------
+
+    def verify(self) -> Verification:
+        result = Verification()
+        chains: dict[str, str] = {}
+        versions: dict[str, int] = {}
+        position = 0
+        with self._engine.connect() as connection:
+            stored_seals = iter(
+                connection.execution_options(yield_per=VERIFY_BATCH).execute(
+                    select(seals).order_by(seals.c.position)
+                )
+            )
+            seal = next(stored_seals, None)
+            while True:
+                batch = self._recorder.select_notifications(
+                    start=position, limit=VERIFY_BATCH, inclusive_of_start=False
+                )
+                for notification in batch:
+                    while seal is not None and seal.position < notification.id:
+                        result.problems.append(
+                            Problem(seal.originator_id, seal.version, seal.position, "removed")
+                        )
+                        seal = next(stored_seals, None)
+                    result.facts += 1
+                    household = str(notification.originator_id)
+                    version = notification.originator_version
+                    if seal is None or seal.position != notification.id:
+                        result.problems.append(
+                            Problem(
+                                household,
+                                version,
+                                notification.id,
+                                "not sealed: inserted outside the application",
+                            )
+                        )
+                        continue
+                    expected_version = versions.get(household, 0) + 1
+                    digest = self.digest(household, version, notification.topic, notification.state)
+                    if seal.originator_id != household or seal.version != version:
+                        result.problems.append(
+                            Problem(
+                                seal.originator_id,
+                                seal.version,
+                                notification.id,
+                                f"reordered: now holds household {household} version {version}",
+                            )
+                        )
+                    elif digest != seal.digest:
+                        result.problems.append(
+                            Problem(household, version, notification.id, "altered")
+                        )
+                    elif version != expected_version or seal.chain != self.chain(
+                        chains.get(household, ""), digest
+                    ):
+                        result.problems.append(
+                            Problem(
+                                household,
+                                version,
+                                notification.id,
+                                f"out of sequence: expected version {expected_version} "
+                                "(a fact before it was removed or reordered)",
+                            )
+                        )
+                    chains[household] = seal.chain
+                    versions[household] = version
+                    seal = next(stored_seals, None)
+                if len(batch) < VERIFY_BATCH:
+                    break
+                position = batch[-1].id
+            while seal is not None:
+                result.problems.append(
+                    Problem(seal.originator_id, seal.version, seal.position, "removed")
+                )
+                seal = next(stored_seals, None)
+        result.finished_at = datetime.now(UTC)
+        self._remember(result)
+        return result
+
+    def _remember(self, result: Verification) -> None:
+        assert result.finished_at is not None
+        with self._engine.begin() as connection:
+            connection.execute(
+                verifications.insert().values(
+                    finished_at_us=microseconds(result.finished_at),
+                    intact=result.intact,
+                    facts=result.facts,
+                    problems=json.dumps([str(p) for p in result.problems[:100]]),
+                )
+            )
+
+    def last_verification(self) -> dict[str, Any] | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(verifications).order_by(verifications.c.id.desc()).limit(1)
+            ).first()
+        if row is None:
+            return None
+        finished = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=row.finished_at_us)
+        return {
+            "finished_at": finished.isoformat(timespec="microseconds"),
+            "intact": bool(row.intact),
+            "facts": int(row.facts),
+            "problems": json.loads(row.problems),
+        }
