@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording,
 from application.commands import (
     AddMember,
     CorrectMemberDetails,
+    CorrectRecognition,
     MemberDetails,
     RecordDeparture,
     RecordRecognition,
@@ -22,6 +23,7 @@ from application.commands import (
     RecordSurvey,
     RegisterHousehold,
     ReverseSupport,
+    RevokeRecognition,
     Written,
 )
 from domain.errors import (
@@ -34,7 +36,7 @@ from domain.errors import (
 )
 from domain.household import Household, HouseholdCode, Member
 from domain.standards import AREAS, STATUSES, Area, Status, classify, standard_on
-from domain.status import movement_of, status_on
+from domain.status import Recognition, movement_of, status_on
 from domain.supports import EligibilityFacts, SurveyFacts, check_eligible, support_type
 from domain.units import UnitRegistry
 
@@ -337,6 +339,54 @@ class CaseFiles(Application[UUID]):
         )
         return household, written
 
+    def recognition_revocation(self, command: RevokeRecognition) -> Change:
+        self._not_in_future(command.revoked_on, ("revoked_on",))
+        if not command.context.reason:
+            raise invalid(("reason",), "a revocation needs a reason")
+
+        def change(household: Household) -> None:
+            self._recognition_in_path(household, command.recognition_id)
+            household.revoke_recognition(
+                command.recognition_id, command.revoked_on, command.context
+            )
+
+        return change
+
+    def revoke_recognition(self, command: RevokeRecognition) -> tuple[Household, Written]:
+        return self._change(
+            command.household_id, command.expected_version, self.recognition_revocation(command)
+        )
+
+    def recognition_correction(self, command: CorrectRecognition) -> Change:
+        if not command.context.reason:
+            raise invalid(("reason",), "a correction needs a reason")
+        if command.status is None and command.decided_on is None and command.decision_no is None:
+            raise invalid(("status",), "nothing to correct: give status, decided_on or decision_no")
+        if command.status is not None and command.status not in STATUSES:
+            raise invalid(("status",), f"status must be one of {', '.join(STATUSES)}")
+        if command.decided_on is not None:
+            self._not_in_future(command.decided_on, ("decided_on",))
+        if command.decision_no is not None and not command.decision_no.strip():
+            raise invalid(("decision_no",), "a recognition needs its decision number")
+
+        def change(household: Household) -> None:
+            current = self._recognition_in_path(household, command.recognition_id)
+            household.correct_recognition(
+                command.recognition_id,
+                cast(Status, command.status or current.status),
+                command.decided_on or current.decided_on,
+                (command.decision_no or household.decision_numbers[current.recognition_id]).strip(),
+                self.today(),
+                command.context,
+            )
+
+        return change
+
+    def correct_recognition(self, command: CorrectRecognition) -> tuple[Household, Written]:
+        return self._change(
+            command.household_id, command.expected_version, self.recognition_correction(command)
+        )
+
     def support(self, command: RecordSupport) -> tuple[Change, str]:
         """The change recording a support; it records nothing for a repeated idempotency key."""
         kind = support_type(command.support_type)
@@ -576,6 +626,15 @@ class CaseFiles(Application[UUID]):
         if member is None:
             raise violated(loc, f"no member {member_id} in this household")
         return member
+
+    @staticmethod
+    def _recognition_in_path(household: Household, recognition_id: str) -> Recognition:
+        if recognition_id in household.revoked_recognitions:
+            raise violated(("recognition_id",), "the recognition was already revoked")
+        for recognition in household.recognitions:
+            if recognition.recognition_id == recognition_id:
+                return recognition
+        raise NotFound(detail=f"no recognition {recognition_id} in this household")
 
     @staticmethod
     def _member_in_path(household: Household, member_id: str) -> Member:

@@ -113,3 +113,23 @@ class Written:
     position: int
     version: int
     extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RevokeRecognition:
+    household_id: UUID
+    recognition_id: str
+    revoked_on: date
+    context: FactContext
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class CorrectRecognition:
+    household_id: UUID
+    recognition_id: str
+    context: FactContext
+    status: str | None = None
+    decided_on: date | None = None
+    decision_no: str | None = None
+    expected_version: int | None = None

@@ -235,7 +235,8 @@ class Household(Aggregate):
             return self.decided_on
 
         def apply(self, aggregate: Any) -> None:
-            cast(Household, aggregate).recognitions.append(
+            household = cast(Household, aggregate)
+            household.recognitions.append(
                 Recognition(
                     recognition_id=self.recognition_id,
                     status=cast(Status, self.status),
@@ -243,6 +244,55 @@ class Household(Aggregate):
                     sequence=self.originator_version,
                 )
             )
+            household.decision_numbers[self.recognition_id] = self.decision_no
+
+    class RecognitionRevoked(Event):
+        """A recognition decision withdrawn (e.g. annulled by a later decision): it no longer
+        counts from the start, and registers restate the dates it covered."""
+
+        TOPIC = "giamngheo:Household.RecognitionRevoked"
+        recognition_id: str
+        revoked_on: date
+
+        @property
+        def effective_on(self) -> date | None:
+            return self.revoked_on
+
+        def apply(self, aggregate: Any) -> None:
+            household = cast(Household, aggregate)
+            household.recognitions = [
+                r for r in household.recognitions if r.recognition_id != self.recognition_id
+            ]
+            household.revoked_recognitions.add(self.recognition_id)
+
+    class RecognitionCorrected(Event):
+        """A recognition recorded wrongly (status, date or number), replaced by what was decided."""
+
+        TOPIC = "giamngheo:Household.RecognitionCorrected"
+        recognition_id: str
+        status: str
+        decided_on: date
+        decision_no: str
+        corrected_on: date
+
+        @property
+        def effective_on(self) -> date | None:
+            return self.corrected_on
+
+        def apply(self, aggregate: Any) -> None:
+            household = cast(Household, aggregate)
+            household.recognitions = [
+                Recognition(
+                    recognition_id=r.recognition_id,
+                    status=cast(Status, self.status),
+                    decided_on=self.decided_on,
+                    sequence=r.sequence,
+                )
+                if r.recognition_id == self.recognition_id
+                else r
+                for r in household.recognitions
+            ]
+            household.decision_numbers[self.recognition_id] = self.decision_no
 
     class SupportRecorded(Event):
         TOPIC = "giamngheo:Household.SupportRecorded"
@@ -310,6 +360,8 @@ class Household(Aggregate):
         self.members: dict[str, Member] = {}
         self.surveys: list[Survey] = []
         self.recognitions: list[Recognition] = []
+        self.revoked_recognitions: set[str] = set()
+        self.decision_numbers: dict[str, str] = {}
         self.supports: dict[str, Support] = {}
         self.idempotency_keys: dict[str, str] = {}
 
@@ -381,6 +433,35 @@ class Household(Aggregate):
             **context.as_kwargs(),
         )
 
+    def revoke_recognition(
+        self, recognition_id: str, revoked_on: date, context: FactContext
+    ) -> None:
+        self.trigger_event(
+            self.RecognitionRevoked,
+            recognition_id=recognition_id,
+            revoked_on=revoked_on,
+            **context.as_kwargs(),
+        )
+
+    def correct_recognition(
+        self,
+        recognition_id: str,
+        status: Status,
+        decided_on: date,
+        decision_no: str,
+        corrected_on: date,
+        context: FactContext,
+    ) -> None:
+        self.trigger_event(
+            self.RecognitionCorrected,
+            recognition_id=recognition_id,
+            status=status,
+            decided_on=decided_on,
+            decision_no=decision_no,
+            corrected_on=corrected_on,
+            **context.as_kwargs(),
+        )
+
     def record_support(self, support: dict[str, Any], context: FactContext) -> None:
         self.trigger_event(self.SupportRecorded, **support, **context.as_kwargs())
 
@@ -421,6 +502,8 @@ HOUSEHOLD_EVENT_TYPES: dict[str, str] = {
     Household.MemberDetailsCorrected.TOPIC: "member_details_corrected",
     Household.SurveyRecorded.TOPIC: "survey_recorded",
     Household.RecognitionRecorded.TOPIC: "recognition_recorded",
+    Household.RecognitionRevoked.TOPIC: "recognition_revoked",
+    Household.RecognitionCorrected.TOPIC: "recognition_corrected",
     Household.SupportRecorded.TOPIC: "support_recorded",
     Household.SupportReversed.TOPIC: "support_reversed",
 }

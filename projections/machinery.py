@@ -157,8 +157,9 @@ class Projector:
     def rebuild(self) -> int:
         """Empty the read model and fold the whole log again, in large batches."""
         with self._catch_up_lock, self._transaction() as connection:
-            for table in reversed(self.projection.metadata.sorted_tables):
-                connection.execute(table.delete())
+            # Drop and create, so that a new code version may also change the tables' shape.
+            self.projection.metadata.drop_all(connection, checkfirst=True)
+            self.projection.metadata.create_all(connection, checkfirst=True)
             connection.execute(
                 tracking_table.update()
                 .where(tracking_table.c.name == self.name)

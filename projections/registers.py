@@ -64,7 +64,6 @@ recognitions = Table(
     Column("status", String(10), nullable=False),
     Column("decided_on", Date, nullable=False),
     Column("sequence", Integer, nullable=False),
-    Column("recorded_at_us", BigInteger, nullable=False),
     Index("rm_recognitions_household", "household_id"),
 )
 
@@ -210,8 +209,27 @@ class _HouseholdFold:
         made = self.versions[table_name]
         return made[-1].rows if made else self.stored[table_name]
 
-    def record(self, recognition: Recognition, at_us: int) -> None:
-        self.recognised.append(recognition)
+    def record(self, fact: Fact) -> None:
+        """Apply one recognition fact (recorded, revoked or corrected) and re-derive the rows."""
+        at_us = microseconds(fact.recorded_at)
+        data = fact.data
+        if fact.topic == Household.RecognitionRecorded.TOPIC:
+            self.recognised.append(
+                Recognition(
+                    data["recognition_id"], data["status"], data["decided_on"], fact.version
+                )
+            )
+        elif fact.topic == Household.RecognitionRevoked.TOPIC:
+            self.recognised = [
+                r for r in self.recognised if r.recognition_id != data["recognition_id"]
+            ]
+        else:
+            self.recognised = [
+                Recognition(r.recognition_id, data["status"], data["decided_on"], r.sequence)
+                if r.recognition_id == data["recognition_id"]
+                else r
+                for r in self.recognised
+            ]
         for table_name, rows in derived_rows(self.recognised).items():
             if rows == self.current(table_name):
                 continue
@@ -223,17 +241,26 @@ class _HouseholdFold:
             made.append(_Version(rows, at_us))
 
 
+RECOGNITION_TOPICS = frozenset(
+    {
+        Household.RecognitionRecorded.TOPIC,
+        Household.RecognitionRevoked.TOPIC,
+        Household.RecognitionCorrected.TOPIC,
+    }
+)
+
+
 class RegisterProjection:
     name = "registers"
-    code_version = 1
+    code_version = 2
     metadata = metadata
     topics = frozenset(
         {
             Household.Registered.TOPIC,
             Household.MemberJoined.TOPIC,
             Household.MemberDetailsCorrected.TOPIC,
-            Household.RecognitionRecorded.TOPIC,
         }
+        | RECOGNITION_TOPICS
     )
 
     def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
@@ -265,7 +292,7 @@ class RegisterProjection:
                             "only_if_head": fact.data["member_id"],
                         }
                     )
-            else:
+            elif fact.topic in RECOGNITION_TOPICS:
                 recognition_facts[household_id].append(fact)
 
         if new_households:
@@ -336,9 +363,10 @@ class RegisterProjection:
             hid: derived_rows(known[hid]) if known[hid] else _empty_rows() for hid in household_ids
         }
 
-        new_recognitions: list[dict[str, Any]] = []
         inserts: dict[str, list[dict[str, Any]]] = defaultdict(list)
         supersede: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        inputs_before = {hid: list(known[hid]) for hid in household_ids}
+        inputs_after: dict[str, list[Recognition]] = {}
         for household_id, facts in facts_by_household.items():
             fold = _HouseholdFold(
                 commune_code=communes[household_id],
@@ -346,24 +374,8 @@ class RegisterProjection:
                 stored=stored[household_id],
             )
             for fact in facts:
-                at_us = microseconds(fact.recorded_at)
-                recognition = Recognition(
-                    recognition_id=fact.data["recognition_id"],
-                    status=fact.data["status"],
-                    decided_on=fact.data["decided_on"],
-                    sequence=fact.version,
-                )
-                new_recognitions.append(
-                    {
-                        "household_id": household_id,
-                        "recognition_id": recognition.recognition_id,
-                        "status": recognition.status,
-                        "decided_on": recognition.decided_on,
-                        "sequence": recognition.sequence,
-                        "recorded_at_us": at_us,
-                    }
-                )
-                fold.record(recognition, at_us)
+                fold.record(fact)
+            inputs_after[household_id] = fold.recognised
             for table in VERSIONED_TABLES:
                 if table.name in fold.supersede_stored_at:
                     supersede[table.name].append(
@@ -379,7 +391,7 @@ class RegisterProjection:
                             }
                         )
 
-        connection.execute(recognitions.insert(), new_recognitions)
+        self._store_inputs(connection, inputs_before, inputs_after)
         for table in VERSIONED_TABLES:
             if supersede[table.name]:
                 connection.execute(
@@ -391,6 +403,38 @@ class RegisterProjection:
                 )
             if inserts[table.name]:
                 connection.execute(table.insert(), inserts[table.name])
+
+    @staticmethod
+    def _store_inputs(
+        connection: Connection,
+        before: dict[str, list[Recognition]],
+        after: dict[str, list[Recognition]],
+    ) -> None:
+        """Keep each household's recognitions in force (this projection's own working input)."""
+        removed: list[str] = []
+        added: list[dict[str, Any]] = []
+        for household_id, now in after.items():
+            old = set(before[household_id])
+            new = set(now)
+            removed.extend(r.recognition_id for r in old - new)
+            added.extend(
+                {
+                    "household_id": household_id,
+                    "recognition_id": r.recognition_id,
+                    "status": r.status,
+                    "decided_on": r.decided_on,
+                    "sequence": r.sequence,
+                }
+                for r in new - old
+            )
+        for start in range(0, len(removed), 500):
+            connection.execute(
+                recognitions.delete().where(
+                    recognitions.c.recognition_id.in_(removed[start : start + 500])
+                )
+            )
+        if added:
+            connection.execute(recognitions.insert(), added)
 
 
 def _empty_rows() -> dict[str, set[Row]]:
