@@ -146,6 +146,22 @@ class RecognitionRecorded(Written):
     newly_escaped_until: date | None
 
 
+class RecognitionRevocation(HouseholdWrite):
+    revoked_on: date
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RecognitionCorrection(HouseholdWrite):
+    status: StatusName | None = None
+    decided_on: date | None = None
+    decision_no: str | None = Field(default=None, min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RecognitionChanged(Written):
+    recognition_id: str
+
+
 class SupportCreate(HouseholdWrite):
     support_type: str
     provided_on: date
@@ -170,6 +186,7 @@ class SupportReversal(HouseholdWrite):
 
 class HistoryItem(BaseModel):
     version: int
+    summary: str
     type: str
     effective_on: date | None
     recorded_at: str

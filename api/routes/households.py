@@ -17,6 +17,7 @@ from api.dependencies import (
     today,
     wait_for_log,
 )
+from application.audit import history_with_summaries
 from application.commands import (
     AddMember,
     CorrectMemberDetails,
@@ -28,7 +29,7 @@ from application.commands import (
     RegisterHousehold,
     ReverseSupport,
 )
-from application.views import history_view, household_view, member_view
+from application.views import household_view, member_view
 from domain.errors import invalid
 
 router = APIRouter(prefix="/households", tags=["households"])
@@ -283,5 +284,17 @@ def reverse_support(
     response_model=schemas.History,
     dependencies=[Depends(wait_for_log)],
 )
-def household_history(household_id: UUID, files: CaseFilesDep) -> dict[str, Any]:
-    return {"items": history_view(files.household_events(household_id))}
+def household_history(
+    household_id: UUID,
+    files: CaseFilesDep,
+    known_at: Annotated[
+        str | None, Query(description="only facts recorded up to and including this moment")
+    ] = None,
+) -> dict[str, Any]:
+    """Every fact, oldest first: when it was true, when it was recorded, by whom, on what
+    evidence."""
+    events = files.household_events(household_id)
+    moment = parse_known_at(known_at)
+    if moment is not None:
+        events = [e for e in events if e.timestamp <= moment]
+    return {"items": history_with_summaries(events)}

@@ -1,0 +1,258 @@
+"""What auditors use: corrections of recognitions, differences between past states,
+re-derived survey decisions, the restatement report and a household's complete file."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse
+
+from api import schemas
+from api.dependencies import (
+    ActorDep,
+    CaseFilesDep,
+    ContainerDep,
+    context,
+    parse_known_at,
+    today,
+    wait_for_log,
+)
+from api.routes.registers import registers_caught_up
+from application.audit import household_difference, household_file, survey_verification
+from application.case_files import CaseFiles
+from application.commands import CorrectRecognition, RevokeRecognition
+from domain.errors import invalid
+from domain.household import Household
+from domain.units import PROVINCE_CODE
+
+router = APIRouter(tags=["audit"])
+TodayDep = Annotated[date, Depends(today)]
+
+
+@router.post(
+    "/households/{household_id}/recognitions/{recognition_id}/revocation",
+    response_model=schemas.RecognitionChanged,
+)
+def revoke_recognition(
+    household_id: UUID,
+    recognition_id: str,
+    body: schemas.RecognitionRevocation,
+    acting: ActorDep,
+    files: CaseFilesDep,
+) -> dict[str, Any]:
+    """Withdraws a recognition: registers and reports restate the dates it covered."""
+    _, written = files.revoke_recognition(
+        RevokeRecognition(
+            household_id=household_id,
+            recognition_id=recognition_id,
+            revoked_on=body.revoked_on,
+            context=context(acting, body.reason, body.evidence),
+            expected_version=body.expected_version,
+        )
+    )
+    return {"recognition_id": recognition_id, "position": written.position}
+
+
+@router.post(
+    "/households/{household_id}/recognitions/{recognition_id}/correction",
+    response_model=schemas.RecognitionChanged,
+)
+def correct_recognition(
+    household_id: UUID,
+    recognition_id: str,
+    body: schemas.RecognitionCorrection,
+    acting: ActorDep,
+    files: CaseFilesDep,
+) -> dict[str, Any]:
+    """Replaces a wrongly recorded status, decision date or number; the original stays in
+    the history."""
+    _, written = files.correct_recognition(
+        CorrectRecognition(
+            household_id=household_id,
+            recognition_id=recognition_id,
+            context=context(acting, body.reason, body.evidence),
+            status=body.status,
+            decided_on=body.decided_on,
+            decision_no=body.decision_no,
+            expected_version=body.expected_version,
+        )
+    )
+    return {"recognition_id": recognition_id, "position": written.position}
+
+
+def _state(
+    files: CaseFiles, household_id: UUID, version: int | None, known_at: str | None, which: str
+) -> Household:
+    moment = parse_known_at(known_at)
+    if version is not None and moment is not None:
+        raise invalid(("query", f"{which}_version"), "give a version or a moment, not both")
+    if version is not None:
+        return files.household_at_version(household_id, version)
+    if moment is not None:
+        return files.household_known_at(household_id, moment)
+    return files.household(household_id)
+
+
+@router.get("/households/{household_id}/diff", dependencies=[Depends(wait_for_log)])
+def household_diff(
+    household_id: UUID,
+    files: CaseFilesDep,
+    on: TodayDep,
+    from_version: Annotated[int | None, Query(ge=1)] = None,
+    to_version: Annotated[int | None, Query(ge=1)] = None,
+    from_known_at: str | None = None,
+    to_known_at: str | None = None,
+    as_of: Annotated[date | None, Query(description="date for the status comparison")] = None,
+) -> dict[str, Any]:
+    """What changed between two versions or two moments (default: from the first version to
+    now)."""
+    if from_version is None and from_known_at is None:
+        from_version = 1
+    before = _state(files, household_id, from_version, from_known_at, "from")
+    after = _state(files, household_id, to_version, to_known_at, "to")
+    return household_difference(before, after, as_of or on)
+
+
+@router.get(
+    "/households/{household_id}/surveys/{survey_id}/verification",
+    dependencies=[Depends(wait_for_log)],
+)
+def verify_survey(household_id: UUID, survey_id: str, files: CaseFilesDep) -> dict[str, Any]:
+    """Re-runs the survey's classification under its recorded standard."""
+    return survey_verification(files.household(household_id), survey_id)
+
+
+@router.get("/households/{household_id}/file", dependencies=[Depends(wait_for_log)])
+def household_complete_file(
+    household_id: UUID, files: CaseFilesDep, on: TodayDep
+) -> dict[str, Any]:
+    """The household's complete file: every fact, correction, support and its status timeline."""
+    return household_file(files.household(household_id), files.household_events(household_id), on)
+
+
+@router.get(
+    "/households/{household_id}/file.html",
+    response_class=HTMLResponse,
+    dependencies=[Depends(wait_for_log)],
+)
+def household_printable_file(household_id: UUID, files: CaseFilesDep, on: TodayDep) -> str:
+    """The complete file as a page to print."""
+    content = jsonable_encoder(
+        household_file(files.household(household_id), files.household_events(household_id), on)
+    )
+    return render_file(content)
+
+
+@router.get("/reports/restatement", dependencies=[Depends(registers_caught_up)], tags=["reports"])
+def restatement(
+    built: ContainerDep,
+    on: TodayDep,
+    reported_at: Annotated[str, Query(description="when the figures were reported (ISO 8601)")],
+    area: str = PROVINCE_CODE,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """The register summary as reported at a past moment against the same summary as known
+    now: what later corrections and backdated decisions changed."""
+    moment = parse_known_at(reported_at)
+    day = as_of or on
+    then = built.registers.summary(area, day, moment)
+    now = built.registers.summary(area, day, None)
+    fields = ("households", "poor", "near_poor", "newly_escaped", "average")
+
+    def difference(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+        return {name: after[name] - before[name] for name in fields}
+
+    return {
+        "area": area,
+        "as_of": day,
+        "reported_at": reported_at,
+        "as_reported": {name: then[name] for name in fields},
+        "as_known_now": {name: now[name] for name in fields},
+        "difference": difference(then, now),
+        "units": [
+            {
+                "code": after["code"],
+                "name": after["name"],
+                "as_reported": {name: before[name] for name in fields},
+                "as_known_now": {name: after[name] for name in fields},
+                "difference": difference(before, after),
+            }
+            for before, after in zip(then["units"], now["units"], strict=True)
+        ],
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return html.escape(", ".join(f"{k}: {v}" for k, v in value.items()))
+    return html.escape(str(value))
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+FILE_SECTIONS = (
+    ("Members", "members", ("name", "birth_date", "sex", "ethnicity", "relation", "joined_on",
+                            "left_on")),
+    ("Status timeline", "status_timeline",
+     ("decided_on", "decision_no", "from_status", "status", "movement")),
+    ("Escape windows (36 months)", "escape_windows", ("opened_on", "until", "closed_on")),
+    ("Surveys, re-derived", "surveys",
+     ("surveyed_on", "standard", "area", "income_per_capita", "recorded", "recomputed",
+      "matches")),
+    ("Supports", "supports",
+     ("provided_on", "support_type", "programme_line", "amount", "quantity", "unit", "model",
+      "reversed_on", "reversal_reason")),
+    ("Every fact, in the order recorded", "facts",
+     ("version", "effective_on", "recorded_at", "actor", "summary", "reason", "evidence")),
+)  # fmt: skip
+
+PAGE_STYLE = """
+body { font-family: sans-serif; margin: 2em; font-size: 11pt; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }
+th, td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+@media print { body { margin: 0; } h2 { page-break-after: avoid; } }
+"""
+
+
+def render_file(content: dict[str, Any]) -> str:
+    household = content["household"]
+    title = f"Hồ sơ hộ {household['code']}"
+    surveys = [
+        {**survey, **survey["inputs"], "standard": survey["standard"]["id"]}
+        for survey in content["surveys"]
+    ]
+    rows = {**content, "surveys": surveys}
+    facts = [
+        ("commune", household["commune_code"]),
+        ("village", household["village"]),
+        ("area", household["area"]),
+        ("registered", household["registered_on"]),
+        ("status", household["status"]),
+        ("since", household["status_since"]),
+        ("newly escaped", household["newly_escaped"]),
+        ("until", household["newly_escaped_until"]),
+    ]
+    summary = "; ".join(f"{name} {_cell(value)}" for name, value in facts)
+    sections = "\n".join(
+        f"<h2>{html.escape(heading)}</h2>\n{_table(rows[key], list(columns))}"
+        for heading, key, columns in FILE_SECTIONS
+    )
+    return (
+        f'<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head><body>\n"
+        f"<h1>{html.escape(title)}</h1>\n<p>{summary}</p>\n{sections}\n</body></html>"
+    )
