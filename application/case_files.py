@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, Protocol, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 
 from application.commands import (
     AddMember,
+    AdjustAllocation,
     CorrectMemberDetails,
     CorrectRecognition,
+    MakeAllocation,
     MemberDetails,
     RecordDeparture,
     RecordRecognition,
@@ -34,10 +38,17 @@ from domain.errors import (
     invalid,
     violated,
 )
+from domain.funds import SOURCES, FundAllocation
 from domain.household import Household, HouseholdCode, Member
 from domain.standards import AREAS, STATUSES, Area, Status, classify, standard_on
 from domain.status import Recognition, movement_of, status_on
-from domain.supports import EligibilityFacts, SurveyFacts, check_eligible, support_type
+from domain.supports import (
+    EligibilityFacts,
+    SurveyFacts,
+    check_eligible,
+    programme_lines,
+    support_type,
+)
 from domain.units import UnitRegistry
 
 Change = Callable[[Household], None]
@@ -61,8 +72,10 @@ RELATIONS = frozenset(
 )
 ETHNICITIES = frozenset({f"{n:02d}" for n in range(1, 56)} | {"99"})
 REVIEWS = frozenset({"annual", "regular"})
-# Concurrent writers on one household are retried this often before the caller sees a conflict.
-MAX_ATTEMPTS = 8
+# Concurrent writers on one household or allocation are retried this often, with a growing
+# random back-off, before the caller sees a conflict.
+MAX_ATTEMPTS = 40
+RETRY_BACKOFF_SECONDS = 0.002
 
 
 class PositionLookup(Protocol):
@@ -154,7 +167,7 @@ class CaseFiles(Application[UUID]):
             members.append(
                 {
                     "member_id": str(uuid4()),
-                    **asdict(details),
+                    **vars(details),
                     "joined_on": command.registered_on,
                 }
             )
@@ -199,7 +212,7 @@ class CaseFiles(Application[UUID]):
                 household, command.joined_on, None
             ):
                 raise violated(("relation",), "the household already has a head on that date")
-            data = {"member_id": member_id, **asdict(command.member)}
+            data = {"member_id": member_id, **vars(command.member)}
             household.add_member(data, command.joined_on, command.context)
 
         return change, member_id
@@ -411,8 +424,8 @@ class CaseFiles(Application[UUID]):
             raise invalid(("quantity",), "quantity must be positive")
         if command.quantity is not None and not command.unit:
             raise invalid(("unit",), "a quantity needs its unit")
-        if command.allocation_id is not None:
-            self._allocation(command.allocation_id)
+        if command.allocation_id is not None and command.amount is None:
+            raise invalid(("amount",), "a support drawing on an allocation states its amount")
         support_id = str(uuid4())
 
         def change(household: Household) -> None:
@@ -454,8 +467,28 @@ class CaseFiles(Application[UUID]):
     def record_support(self, command: RecordSupport) -> tuple[Household, Written, bool]:
         """Returns the household, what was written, and whether the support is new."""
         change, support_id = self.support(command)
+
+        def draw(household: Household) -> Sequence[Aggregate]:
+            if command.allocation_id is None or command.amount is None:
+                return ()
+            allocation = self._allocation(command.allocation_id)
+            allocation.draw(
+                support_id,
+                str(household.id),
+                command.amount,
+                command.provided_on,
+                household.supports[support_id].programme_line,
+                self.units.contains(allocation.unit_code, household.commune_code),
+                command.context.actor,
+            )
+            return (allocation,)
+
         household, written = self._change(
-            command.household_id, command.expected_version, change, allow_no_change=True
+            command.household_id,
+            command.expected_version,
+            change,
+            allow_no_change=True,
+            companions=draw,
         )
         created = support_id in household.supports
         if not created:
@@ -489,9 +522,93 @@ class CaseFiles(Application[UUID]):
 
     def reverse_support(self, command: ReverseSupport) -> tuple[Household, Written]:
         change = self.support_reversal(command)
-        household, written = self._change(command.household_id, command.expected_version, change)
+
+        def give_back(household: Household) -> Sequence[Aggregate]:
+            support = household.supports[command.support_id]
+            if support.allocation_id is None:
+                return ()
+            allocation = self._allocation(UUID(support.allocation_id))
+            allocation.give_back(
+                command.support_id,
+                command.reversed_on,
+                command.context.actor,
+                command.context.reason,
+            )
+            return (allocation,)
+
+        household, written = self._change(
+            command.household_id, command.expected_version, change, companions=give_back
+        )
         written.extra["support_id"] = command.support_id
         return household, written
+
+    # Funds ----------------------------------------------------------------------------------
+
+    def make_allocation(self, command: MakeAllocation) -> tuple[FundAllocation, Written]:
+        allocation = self.draft_allocation(command)
+        recordings = self.save(allocation)
+        return allocation, Written(position=_last_position(recordings), version=allocation.version)
+
+    def draft_allocation(self, command: MakeAllocation) -> FundAllocation:
+        if command.source not in SOURCES:
+            raise invalid(("source",), f"source must be one of {', '.join(SOURCES)}")
+        lines = {str(line["code"]) for line in programme_lines()}
+        if command.programme_line not in lines:
+            raise invalid(
+                ("programme_line",), f"programme_line must be one of {', '.join(sorted(lines))}"
+            )
+        if self.units.get(command.unit_code) is None:
+            raise violated(("unit_code",), f"unknown administrative unit {command.unit_code!r}")
+        if command.amount <= 0:
+            raise invalid(("amount",), "amount must be a positive whole number of VND")
+        if not 2000 <= command.fiscal_year <= self.today().year + 1:
+            raise invalid(("fiscal_year",), "fiscal_year is not plausible")
+        self._not_in_future(command.decided_on, ("decided_on",))
+        if not command.decision_no.strip():
+            raise invalid(("decision_no",), "an allocation needs its decision number")
+        return FundAllocation.make(
+            uuid4(),
+            source=command.source,
+            fiscal_year=command.fiscal_year,
+            programme_line=command.programme_line,
+            unit_code=command.unit_code,
+            amount=command.amount,
+            decision_no=command.decision_no.strip(),
+            decided_on=command.decided_on,
+            context=command.context,
+        )
+
+    def adjust_allocation(self, command: AdjustAllocation) -> tuple[FundAllocation, Written]:
+        if command.delta == 0:
+            raise invalid(("delta",), "an adjustment changes the amount")
+        self._not_in_future(command.decided_on, ("decided_on",))
+        if not command.decision_no.strip():
+            raise invalid(("decision_no",), "an adjustment needs its decision number")
+        if not command.context.reason:
+            raise invalid(("reason",), "an adjustment needs a reason")
+        for attempt in range(MAX_ATTEMPTS):
+            allocation = self.allocation(command.allocation_id)
+            allocation.adjust(
+                command.delta, command.decision_no.strip(), command.decided_on, command.context
+            )
+            try:
+                recordings = self.save(allocation)
+            except IntegrityError:
+                time.sleep(random.uniform(0, RETRY_BACKOFF_SECONDS * (attempt + 1)))
+                continue
+            return allocation, Written(
+                position=_last_position(recordings), version=allocation.version
+            )
+        raise Conflict(detail="the allocation is being changed by too many writers; try again")
+
+    def allocation(self, allocation_id: UUID) -> FundAllocation:
+        try:
+            aggregate: object = self.repository.get(allocation_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        if not isinstance(aggregate, FundAllocation):
+            raise NotFound(detail=f"no allocation {allocation_id}")
+        return aggregate
 
     # Reads ----------------------------------------------------------------------------------
 
@@ -560,9 +677,14 @@ class CaseFiles(Application[UUID]):
         expected_version: int | None,
         change: Callable[[Household], None],
         allow_no_change: bool = False,
+        companions: Callable[[Household], Sequence[Aggregate]] | None = None,
     ) -> tuple[Household, Written]:
-        """Get, change, save; a write that lost a race is retried on the fresh household."""
-        for _ in range(MAX_ATTEMPTS):
+        """Get, change, save; a write that lost a race is retried on fresh aggregates.
+
+        ``companions`` gives the other aggregates the change touches (an allocation a support
+        draws on): they are loaded afresh on every attempt and saved in the same transaction.
+        """
+        for attempt in range(MAX_ATTEMPTS):
             household = self.household(household_id)
             if expected_version is not None and household.version != expected_version:
                 raise Conflict(
@@ -574,13 +696,13 @@ class CaseFiles(Application[UUID]):
                 if allow_no_change:
                     return household, Written(position=0, version=household.version)
                 raise InvalidInput(detail="nothing to record")
+            others = companions(household) if companions else ()
             try:
-                recordings = self.save(household)
+                recordings = self.save(household, *others)
             except IntegrityError:
-                if expected_version is not None:
-                    raise Conflict(
-                        detail=f"expected version {expected_version}, but another write came first"
-                    ) from None
+                # Someone else wrote first: back off a little, then try on fresh state. A stale
+                # expected_version is caught at the top of the next attempt.
+                time.sleep(random.uniform(0, RETRY_BACKOFF_SECONDS * (attempt + 1)))
                 continue
             return household, Written(
                 position=_last_position(recordings), version=household.version
@@ -595,9 +717,14 @@ class CaseFiles(Application[UUID]):
         position = self.position_of(household.id, version) if self.position_of else None
         return Written(position=position or 0, version=household.version)
 
-    def _allocation(self, allocation_id: UUID) -> None:
-        # Allocations are not recorded yet: any allocation named is unknown.
-        raise violated(("allocation_id",), f"unknown allocation {allocation_id}")
+    def _allocation(self, allocation_id: UUID) -> FundAllocation:
+        try:
+            allocation: object = self.repository.get(allocation_id)
+        except AggregateNotFoundError:
+            allocation = None
+        if not isinstance(allocation, FundAllocation):
+            raise violated(("allocation_id",), f"unknown allocation {allocation_id}")
+        return allocation
 
     def _eligibility_facts(
         self, household: Household, day: date, member_birth_date: date | None

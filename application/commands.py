@@ -133,3 +133,24 @@ class CorrectRecognition:
     decided_on: date | None = None
     decision_no: str | None = None
     expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class MakeAllocation:
+    source: str
+    fiscal_year: int
+    programme_line: str
+    unit_code: str
+    amount: int
+    decision_no: str
+    decided_on: date
+    context: FactContext
+
+
+@dataclass(frozen=True)
+class AdjustAllocation:
+    allocation_id: UUID
+    delta: int
+    decision_no: str
+    decided_on: date
+    context: FactContext

@@ -46,7 +46,7 @@ import random
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TypeVar
@@ -696,7 +696,7 @@ class _Generator:
         self.id_serials: Counter[str] = Counter()
         self.id_offsets: dict[str, int] = {}
         self.decisions: dict[tuple[str, int, int], tuple[date, str]] = {}
-        self.catalogue: dict[str, SupportType] = support_catalogue()
+        self.catalogue: Mapping[str, SupportType] = support_catalogue()
         self.standards: dict[int, PovertyStandard] = {}
 
     # The household and its registration ---------------------------------------------------

@@ -100,14 +100,26 @@ class Support:
 
 @dataclass
 class FactContext:
-    """Who recorded a fact, why, and on what evidence."""
+    """Who recorded a fact, why, and on what evidence.
+
+    ``recorded_at`` is for simulated histories only (demo data): every real write is stamped
+    with the moment it is recorded.
+    """
 
     actor: str
     reason: str | None = None
     evidence: str | None = None
+    recorded_at: datetime | None = None
 
     def as_kwargs(self) -> dict[str, Any]:
-        return {"actor": self.actor, "reason": self.reason, "evidence": self.evidence}
+        kwargs: dict[str, Any] = {
+            "actor": self.actor,
+            "reason": self.reason,
+            "evidence": self.evidence,
+        }
+        if self.recorded_at is not None:
+            kwargs["timestamp"] = self.recorded_at
+        return kwargs
 
 
 class Household(Aggregate):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Literal
 
 from domain.errors import invalid
@@ -59,6 +60,7 @@ def _parse_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+@cache
 def all_standards() -> tuple[PovertyStandard, ...]:
     return tuple(
         PovertyStandard(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Literal
 
 from domain.calendar import age_on
@@ -51,7 +52,8 @@ class SupportType:
         }
 
 
-def support_catalogue() -> dict[str, SupportType]:
+@cache
+def support_catalogue() -> Mapping[str, SupportType]:
     return {
         row["code"]: SupportType(
             code=row["code"],
