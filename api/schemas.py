@@ -233,3 +233,37 @@ class Health(BaseModel):
     verification: LastVerification | None = Field(
         default=None, description="the last run of `giamngheo verify`"
     )
+
+
+class AllocationCreate(FactNotes):
+    source: Literal["central_investment", "central_recurrent", "local", "mobilized"]
+    fiscal_year: StrictInt
+    programme_line: str
+    unit_code: str
+    amount: Annotated[Money, Field(gt=0)]
+    decision_no: str = Field(min_length=1, max_length=100)
+    decided_on: date
+
+
+class AdjustmentCreate(FactNotes):
+    delta: Money
+    decision_no: str = Field(min_length=1, max_length=100)
+    decided_on: date
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AllocationPublic(BaseModel):
+    allocation_id: UUID
+    source: str
+    fiscal_year: int
+    programme_line: str
+    unit_code: str
+    decision_no: str
+    decided_on: date
+    allocated: int
+    spent: int
+    remaining: int
+
+
+class AllocationWritten(AllocationPublic, Written):
+    pass

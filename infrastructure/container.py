@@ -14,6 +14,8 @@ from infrastructure.persistence import EventLog, HealthProbe, engine_of, event_s
 from infrastructure.seals import Sealer
 from infrastructure.settings import Settings
 from infrastructure.transcodings import DateAsISO
+from projections.funds import FundsProjection
+from projections.funds_queries import FundsQueries
 from projections.log import LogReader
 from projections.machinery import InProcessProjections, Projector
 from projections.register_queries import RegisterQueries
@@ -30,6 +32,7 @@ class Container:
     today: Callable[[], date]
     projectors: dict[str, Projector]
     registers: RegisterQueries
+    funds: FundsQueries
     sealer: Sealer
     in_process: InProcessProjections | None = field(default=None)
 
@@ -71,7 +74,7 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
     write_lock: threading.Semaphore | None = case_files.recorder.datastore.write_lock  # type: ignore[attr-defined]
     projectors = {
         projection.name: Projector(engine, log, projection, write_lock)
-        for projection in (RegisterProjection(),)
+        for projection in (RegisterProjection(), FundsProjection())
     }
     return Container(
         settings=settings,
@@ -82,5 +85,6 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         today=today,
         projectors=projectors,
         registers=RegisterQueries(engine, units),
+        funds=FundsQueries(engine, units),
         sealer=sealer,
     )

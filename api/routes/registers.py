@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
+from api.csv_export import csv_response, wants_csv
 from api.dependencies import ContainerDep, parse_known_at, today
 from api.problems import Unavailable
 from domain.units import PROVINCE_CODE
@@ -42,32 +41,26 @@ def registers_caught_up(
         raise Unavailable(f"the registers have not reached position {min_position} yet")
 
 
-def _wants_csv(format_: str | None, accept: str | None) -> bool:
-    return format_ == "csv" or (format_ is None and accept is not None and "text/csv" in accept)
-
-
 def _register_csv(result: dict[str, Any], built: ContainerDep) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for item in result["items"]:
+    def names(item: dict[str, Any]) -> str:
         unit = built.units.get(item["commune_code"])
-        writer.writerow(
+        return unit.name if unit else str(item["commune_code"])
+
+    return csv_response(
+        CSV_COLUMNS,
+        (
             [
                 item["code"],
-                item["head_name"] or "",
-                unit.name if unit else item["commune_code"],
+                item["head_name"],
+                names(item),
                 item["village"],
                 result["kind"],
-                item["since"].isoformat() if item["since"] else "",
-                item["until"].isoformat() if item["until"] else "",
+                item["since"],
+                item["until"],
             ]
-        )
-    filename = f"register-{result['kind']}-{result['area']}-{result['as_of'].isoformat()}.csv"
-    return Response(
-        content="\ufeff" + buffer.getvalue(),  # a BOM, so spreadsheet programs read UTF-8
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            for item in result["items"]
+        ),
+        f"register-{result['kind']}-{result['area']}-{result['as_of'].isoformat()}.csv",
     )
 
 
@@ -100,7 +93,7 @@ def register(
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,  # noqa: A002
     accept: Annotated[str | None, Header()] = None,
 ) -> Any:
-    as_csv = _wants_csv(format, accept)
+    as_csv = wants_csv(format, accept)
     # A JSON page defaults to 100 items; an export is the whole list unless asked otherwise.
     page = limit if limit is not None else (None if as_csv else 100)
     result = built.registers.register(
