@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routes import audit, funds, households, reference, registers
+from api.routes import audit, funds, households, indicators, reference, registers
 from infrastructure.container import Container
 
 DESCRIPTION = """
@@ -24,6 +24,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(households.router)
     app.include_router(audit.router)
     app.include_router(funds.router)
+    app.include_router(indicators.router)
     app.include_router(registers.router)
     app.include_router(reference.router)
     return app

@@ -35,3 +35,9 @@ def programme_lines_data() -> list[dict[str, Any]]:
 def admin_units_rows() -> list[dict[str, str]]:
     text = _open_text("thai_nguyen_admin_units_2023.csv")
     return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def indicators_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_open_text("indicators.json"))
+    return data

@@ -16,6 +16,8 @@ from infrastructure.settings import Settings
 from infrastructure.transcodings import DateAsISO
 from projections.funds import FundsProjection
 from projections.funds_queries import FundsQueries
+from projections.indicator_queries import IndicatorQueries
+from projections.indicators import IndicatorsProjection
 from projections.log import LogReader
 from projections.machinery import InProcessProjections, Projector
 from projections.register_queries import RegisterQueries
@@ -33,6 +35,7 @@ class Container:
     projectors: dict[str, Projector]
     registers: RegisterQueries
     funds: FundsQueries
+    indicators: IndicatorQueries
     sealer: Sealer
     in_process: InProcessProjections | None = field(default=None)
 
@@ -74,8 +77,9 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
     write_lock: threading.Semaphore | None = case_files.recorder.datastore.write_lock  # type: ignore[attr-defined]
     projectors = {
         projection.name: Projector(engine, log, projection, write_lock)
-        for projection in (RegisterProjection(), FundsProjection())
+        for projection in (RegisterProjection(), FundsProjection(), IndicatorsProjection())
     }
+    registers = RegisterQueries(engine, units)
     return Container(
         settings=settings,
         units=units,
@@ -84,7 +88,8 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         health=HealthProbe(engine, write_lock),
         today=today,
         projectors=projectors,
-        registers=RegisterQueries(engine, units),
+        registers=registers,
         funds=FundsQueries(engine, units),
+        indicators=IndicatorQueries(engine, registers),
         sealer=sealer,
     )

@@ -1,0 +1,52 @@
+"""The plan's indicators against its targets, and the deprivation analysis."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from api.dependencies import ContainerDep, today
+from api.problems import Unavailable
+from domain.units import PROVINCE_CODE
+from projections.machinery import wait_for_position
+
+router = APIRouter(tags=["indicators"])
+MIN_POSITION_WAIT_SECONDS = 5.0
+
+
+def indicators_caught_up(
+    built: ContainerDep,
+    min_position: Annotated[
+        int | None, Query(ge=0, description="answer only once the indicators reflect this position")
+    ] = None,
+) -> None:
+    if min_position is None:
+        return
+    for name in ("registers", "indicators"):
+        if not wait_for_position(built.projectors[name], min_position, MIN_POSITION_WAIT_SECONDS):
+            raise Unavailable(f"the {name} read model has not reached position {min_position} yet")
+
+
+@router.get("/indicators", dependencies=[Depends(indicators_caught_up)])
+def indicators(
+    built: ContainerDep,
+    on: Annotated[date, Depends(today)],
+    area: str = PROVINCE_CODE,
+    year: Annotated[int | None, Query(ge=2022, le=2100, description="default this year")] = None,
+) -> dict[str, Any]:
+    """Every indicator of plan 101/KH-UBND for the area, as of 31 December of the year, with
+    its target, whether it is on track, and the yearly trend since the baseline."""
+    return built.indicators.indicators(area, year or on.year)
+
+
+@router.get("/reports/deprivations", dependencies=[Depends(indicators_caught_up)], tags=["reports"])
+def deprivation_analysis(
+    built: ContainerDep,
+    on: Annotated[date, Depends(today)],
+    area: str = PROVINCE_CODE,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """How many poor and near-poor households are deprived in each indicator, by commune."""
+    return built.indicators.deprivation_analysis(area, as_of or on)

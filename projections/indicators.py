@@ -1,0 +1,211 @@
+"""The indicators read model: what the plan's indicators need beyond the registers — heads'
+ethnicity, members' ages and presence, each survey's deprivations, and supports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+from sqlalchemy.engine import Connection
+
+from domain.household import Household as H
+from domain.reference import standards_data
+from projections.log import Fact
+
+metadata = MetaData()
+
+DEPRIVATION_CODES: tuple[str, ...] = tuple(
+    sorted({code for standard in standards_data() for code in standard["indicators"]})
+)
+
+households = Table(
+    "ri_households",
+    metadata,
+    Column("household_id", String(36), primary_key=True),
+    Column("commune_code", String(10), nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("head_member_id", String(36)),
+    Column("head_ethnicity", String(2)),
+    Index("ri_households_commune", "commune_code", "registered_on"),
+)
+members = Table(
+    "ri_members",
+    metadata,
+    Column("member_id", String(36), primary_key=True),
+    Column("household_id", String(36), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("ethnicity", String(2), nullable=False),
+    Column("joined_on", Date, nullable=False),
+    Column("left_on", Date),
+    Index("ri_members_household", "household_id"),
+)
+surveys = Table(
+    "ri_surveys",
+    metadata,
+    Column("survey_id", String(36), primary_key=True),
+    Column("household_id", String(36), nullable=False),
+    Column("surveyed_on", Date, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("standard", String(20), nullable=False),
+    # One column per deprivation code: NULL where the survey's standard has no such indicator.
+    *(Column(f"d_{code}", Boolean) for code in DEPRIVATION_CODES),
+    Index("ri_surveys_household", "household_id", "surveyed_on"),
+)
+supports = Table(
+    "ri_supports",
+    metadata,
+    Column("support_id", String(36), primary_key=True),
+    Column("household_id", String(36), nullable=False),
+    Column("member_id", String(36)),
+    Column("support_type", String(32), nullable=False),
+    Column("provided_on", Date, nullable=False),
+    Column("model", String(200)),
+    Column("certified", Boolean),
+    Column("reversed", Boolean, nullable=False),
+    Index("ri_supports_type", "support_type", "provided_on"),
+    Index("ri_supports_member", "member_id"),
+)
+
+
+def _member(household_id: str, member: dict[str, Any], joined_on: Any) -> dict[str, Any]:
+    return {
+        "member_id": member["member_id"],
+        "household_id": household_id,
+        "birth_date": member["birth_date"],
+        "ethnicity": member["ethnicity"],
+        "joined_on": joined_on,
+        "left_on": None,
+    }
+
+
+class IndicatorsProjection:
+    name = "indicators"
+    code_version = 1
+    metadata = metadata
+    topics = frozenset(
+        {
+            H.Registered.TOPIC,
+            H.MemberJoined.TOPIC,
+            H.MemberLeft.TOPIC,
+            H.MemberDetailsCorrected.TOPIC,
+            H.SurveyRecorded.TOPIC,
+            H.SupportRecorded.TOPIC,
+            H.SupportReversed.TOPIC,
+        }
+    )
+
+    def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
+        inserts: dict[str, list[dict[str, Any]]] = {t.name: [] for t in metadata.sorted_tables}
+        updates: list[tuple[Any, dict[str, Any]]] = []
+        for fact in facts:
+            self._fold(fact, inserts, updates)
+        for table in metadata.sorted_tables:
+            if inserts[table.name]:
+                connection.execute(table.insert(), inserts[table.name])
+        for statement, values in updates:
+            connection.execute(statement, values)
+
+    def after_rebuild(self, connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            for table in metadata.sorted_tables:
+                connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+    @staticmethod
+    def _fold(
+        fact: Fact,
+        inserts: dict[str, list[dict[str, Any]]],
+        updates: list[tuple[Any, dict[str, Any]]],
+    ) -> None:
+        data = fact.data
+        owner = str(fact.originator_id)
+        topic = fact.topic
+        if topic == H.Registered.TOPIC:
+            head = next((m for m in data["members"] if m["relation"] == "head"), None)
+            inserts[households.name].append(
+                {
+                    "household_id": owner,
+                    "commune_code": data["commune_code"],
+                    "registered_on": data["registered_on"],
+                    "head_member_id": head["member_id"] if head else None,
+                    "head_ethnicity": head["ethnicity"] if head else None,
+                }
+            )
+            inserts[members.name].extend(
+                _member(owner, m, data["registered_on"]) for m in data["members"]
+            )
+        elif topic == H.MemberJoined.TOPIC:
+            inserts[members.name].append(_member(owner, data["member"], data["joined_on"]))
+            if data["member"]["relation"] == "head":
+                updates.append(
+                    (
+                        households.update().where(households.c.household_id == owner),
+                        {
+                            "head_member_id": data["member"]["member_id"],
+                            "head_ethnicity": data["member"]["ethnicity"],
+                        },
+                    )
+                )
+        elif topic == H.MemberLeft.TOPIC:
+            updates.append(
+                (
+                    members.update().where(members.c.member_id == data["member_id"]),
+                    {"left_on": data["left_on"]},
+                )
+            )
+        elif topic == H.MemberDetailsCorrected.TOPIC:
+            changes = {k: v for k, v in data["changes"].items() if k in ("birth_date", "ethnicity")}
+            if changes:
+                updates.append(
+                    (members.update().where(members.c.member_id == data["member_id"]), changes)
+                )
+            if "ethnicity" in changes:
+                updates.append(
+                    (
+                        households.update()
+                        .where(households.c.household_id == owner)
+                        .where(households.c.head_member_id == data["member_id"]),
+                        {"head_ethnicity": changes["ethnicity"]},
+                    )
+                )
+        elif topic == H.SurveyRecorded.TOPIC:
+            deprivations = data["deprivations"]
+            inserts[surveys.name].append(
+                {
+                    "survey_id": data["survey_id"],
+                    "household_id": owner,
+                    "surveyed_on": data["surveyed_on"],
+                    "sequence": fact.version,
+                    "standard": data["standard"],
+                    **{f"d_{code}": deprivations.get(code) for code in DEPRIVATION_CODES},
+                }
+            )
+        elif topic == H.SupportRecorded.TOPIC:
+            inserts[supports.name].append(
+                {
+                    "support_id": data["support_id"],
+                    "household_id": owner,
+                    "member_id": data["member_id"],
+                    "support_type": data["support_type"],
+                    "provided_on": data["provided_on"],
+                    "model": data["model"],
+                    "certified": data["certified"],
+                    "reversed": False,
+                }
+            )
+        elif topic == H.SupportReversed.TOPIC:
+            updates.append(
+                (
+                    supports.update().where(supports.c.support_id == data["support_id"]),
+                    {"reversed": True},
+                )
+            )
