@@ -6,10 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.household import HOUSEHOLD_EVENT_TYPES, Household, Member
+from domain.indicators import is_minority_ethnicity
 from domain.status import status_on
-
-# Ethnicity codes that do not make a household an ethnic-minority one (domain.md §2).
-NOT_MINORITY_ETHNICITIES = frozenset({"01", "55", "99"})
 
 
 def member_view(member: Member) -> dict[str, Any]:
@@ -30,7 +28,7 @@ def member_view(member: Member) -> dict[str, Any]:
 
 def is_ethnic_minority(household: Household, on: date) -> bool:
     head = household.head(on)
-    return head is not None and head.ethnicity not in NOT_MINORITY_ETHNICITIES
+    return head is not None and is_minority_ethnicity(head.ethnicity)
 
 
 def household_view(household: Household, as_of: date) -> dict[str, Any]:
