@@ -134,10 +134,14 @@ def verify(arguments: argparse.Namespace) -> int:
     container = _container()
     try:
         result = container.sealer.verify()
+        if arguments.expect_head:
+            position = int(arguments.expect_head.partition(":")[0])
+            result.check_head(arguments.expect_head, container.sealer.seal_chain_at(position))
     finally:
         container.close()
     if result.intact:
         print(f"intact: {result.facts} facts, every one sealed and in sequence")
+        print(f"head: {result.head_position}:{result.head_chain}")
         return 0
     print(f"TAMPERED: {len(result.problems)} problem(s) in {result.facts} facts", file=sys.stderr)
     for problem in result.problems:
@@ -180,6 +184,12 @@ def parser() -> argparse.ArgumentParser:
 
     verify_parser = commands.add_parser(
         "verify", help="check the stored log for facts altered, removed or reordered"
+    )
+    verify_parser.add_argument(
+        "--expect-head",
+        metavar="POSITION:CHAIN",
+        help="a head printed by an earlier run, kept outside the database: "
+        "checks that nothing was cut from the end of the log since",
     )
     verify_parser.set_defaults(run=verify)
     return root

@@ -1,9 +1,10 @@
 """Tamper evidence: every stored fact is sealed, in the transaction that stores it.
 
 A seal is an HMAC (keyed, so whoever can edit the database cannot forge one without the key)
-over the fact's household, version, topic and stored bytes, chained to the household's previous
-seal. ``verify`` re-reads the log and names every fact that was altered, removed, inserted or
-reordered outside the application.
+over the fact's household, version, topic and stored bytes, chained to the previous seal in the
+log, so that removing any fact with its seal breaks the chain after it. ``verify`` re-reads the
+log and names every fact that was altered, removed, inserted or reordered outside the
+application.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Notification, Recording
+from eventsourcing.persistence import ApplicationRecorder, Recording
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -73,6 +74,24 @@ class Verification:
     facts: int = 0
     problems: list[Problem] = field(default_factory=list)
     finished_at: datetime | None = None
+    # The last sealed fact: kept outside the database, it shows later whether facts were cut
+    # from the end of the log (the one removal a chain alone cannot show).
+    head_position: int = 0
+    head_chain: str = ""
+
+    def check_head(self, expected: str, seal_at: dict[int, str]) -> None:
+        """``expected`` is a head printed by an earlier run, as POSITION:CHAIN."""
+        position_text, _, chain = expected.partition(":")
+        position = int(position_text)
+        if seal_at.get(position) != chain:
+            self.problems.append(
+                Problem(
+                    "?",
+                    0,
+                    position,
+                    "the earlier head of the log is gone or changed: facts were cut from the end",
+                )
+            )
 
     @property
     def intact(self) -> bool:
@@ -98,14 +117,21 @@ class Sealer:
         return hmac.new(self._key, f"{previous}|{digest}".encode(), hashlib.sha256).hexdigest()
 
     def seal(self, recordings: Sequence[Recording[UUID]]) -> None:
-        """Writes the seals of just-recorded facts, inside the transaction that records them."""
+        """Writes the seals of just-recorded facts, inside the transaction that records them.
+
+        Writers are serialised by the event store (a table lock on PostgreSQL, a write lock on
+        SQLite), so the last seal read here is the one just before these facts.
+        """
         if not recordings:
             return
-        notifications = [r.notification for r in recordings]
         with self._recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
-            previous = self._previous_chains(session, notifications)
+            last = session.execute(
+                select(seals.c.chain).order_by(seals.c.position.desc()).limit(1)
+            ).first()
+            previous = last[0] if last else ""
             rows = []
-            for notification in notifications:
+            for recording in recordings:
+                notification = recording.notification
                 household = str(notification.originator_id)
                 digest = self.digest(
                     household,
@@ -113,45 +139,23 @@ class Sealer:
                     notification.topic,
                     notification.state,
                 )
-                chain = self.chain(previous.get(household, ""), digest)
-                previous[household] = chain
+                previous = self.chain(previous, digest)
                 rows.append(
                     {
                         "position": notification.id,
                         "originator_id": household,
                         "version": notification.originator_version,
                         "digest": digest,
-                        "chain": chain,
+                        "chain": previous,
                     }
                 )
             session.execute(seals.insert(), rows)
-
-    @staticmethod
-    def _previous_chains(session: Any, notifications: list[Notification]) -> dict[str, str]:
-        wanted = {
-            (str(n.originator_id), n.originator_version - 1)
-            for n in notifications
-            if n.originator_version > 1
-        }
-        earliest: dict[str, int] = {}
-        for household, version in wanted:
-            earliest[household] = min(version, earliest.get(household, version))
-        chains: dict[str, str] = {}
-        for household, version in earliest.items():
-            row = session.execute(
-                select(seals.c.chain)
-                .where(seals.c.originator_id == household)
-                .where(seals.c.version == version)
-            ).first()
-            if row is not None:
-                chains[household] = row[0]
-        return chains
 
     # Verification ---------------------------------------------------------------------------
 
     def verify(self) -> Verification:
         result = Verification()
-        chains: dict[str, str] = {}
+        chain = ""
         versions: dict[str, int] = {}
         position = 0
         with self._engine.connect() as connection:
@@ -199,19 +203,28 @@ class Sealer:
                         result.problems.append(
                             Problem(household, version, notification.id, "altered")
                         )
-                    elif version != expected_version or seal.chain != self.chain(
-                        chains.get(household, ""), digest
-                    ):
+                    elif version != expected_version:
                         result.problems.append(
                             Problem(
                                 household,
                                 version,
                                 notification.id,
                                 f"out of sequence: expected version {expected_version} "
-                                "(a fact before it was removed or reordered)",
+                                "(a fact of this household before it was removed or reordered)",
                             )
                         )
-                    chains[household] = seal.chain
+                    elif seal.chain != self.chain(chain, digest):
+                        result.problems.append(
+                            Problem(
+                                household,
+                                version,
+                                notification.id,
+                                "the seal chain breaks here: a fact recorded just before this "
+                                "one was removed together with its seal",
+                            )
+                        )
+                    chain = seal.chain
+                    result.head_position, result.head_chain = notification.id, seal.chain
                     versions[household] = version
                     seal = next(stored_seals, None)
                 if len(batch) < VERIFY_BATCH:
@@ -225,6 +238,13 @@ class Sealer:
         result.finished_at = datetime.now(UTC)
         self._remember(result)
         return result
+
+    def seal_chain_at(self, position: int) -> dict[int, str]:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(seals.c.chain).where(seals.c.position == position)
+            ).first()
+        return {position: row[0]} if row else {}
 
     def _remember(self, result: Verification) -> None:
         assert result.finished_at is not None
