@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routes import audit, funds, households, indicators, reference, registers
+from api.routes import (
+    audit,
+    dashboard,
+    funds,
+    households,
+    indicators,
+    official_reports,
+    reference,
+    registers,
+)
 from infrastructure.container import Container
 
 DESCRIPTION = """
@@ -27,4 +36,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(indicators.router)
     app.include_router(registers.router)
     app.include_router(reference.router)
+    app.include_router(official_reports.router)
+    app.include_router(dashboard.router)
     return app

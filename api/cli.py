@@ -110,6 +110,8 @@ def project(arguments: argparse.Namespace) -> int:
 def rebuild(arguments: argparse.Namespace) -> int:
     import time
 
+    from projections.machinery import WorkerAlreadyRunning, exclusive
+
     container = _container()
     try:
         names = [arguments.name] if arguments.name else list(container.projectors)
@@ -118,9 +120,14 @@ def rebuild(arguments: argparse.Namespace) -> int:
                 print(f"giamngheo rebuild: no projection {name!r}", file=sys.stderr)
                 return 2
             projector = container.projectors[name]
-            projector.prepare()
             started = time.perf_counter()
-            read = projector.rebuild()
+            try:
+                with exclusive(projector):
+                    projector.prepare()
+                    read = projector.rebuild()
+            except WorkerAlreadyRunning as error:
+                print(f"giamngheo rebuild: {error}; stop it first", file=sys.stderr)
+                return 1
             elapsed = time.perf_counter() - started
             rate = read / elapsed if elapsed else 0.0
             print(f"{name}: rebuilt from {read} facts in {elapsed:.1f} s ({rate:,.0f} facts/s)")

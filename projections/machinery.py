@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -246,13 +247,9 @@ def advisory_lock_key(name: str) -> int:
     return zlib.crc32(f"giamngheo-projection:{name}".encode()) & 0x7FFFFFFF
 
 
-def run_worker(
-    projector: Projector,
-    stop: threading.Event,
-    poll_seconds: float = 0.2,
-    on_batch: Callable[[int], None] | None = None,
-) -> None:
-    """A projection worker process's loop (PostgreSQL): one copy per projection, by lock."""
+@contextmanager
+def exclusive(projector: Projector) -> Iterator[None]:
+    """Holds the projection's advisory lock (PostgreSQL) for as long as the block runs."""
     with projector.engine.connect() as holder:
         holder.execution_options(isolation_level="AUTOCOMMIT")
         if projector.engine.dialect.name == "postgresql":
@@ -262,6 +259,17 @@ def run_worker(
                 raise WorkerAlreadyRunning(
                     f"a worker for projection {projector.name} is already running"
                 )
+        yield
+
+
+def run_worker(
+    projector: Projector,
+    stop: threading.Event,
+    poll_seconds: float = 0.2,
+    on_batch: Callable[[int], None] | None = None,
+) -> None:
+    """A projection worker process's loop (PostgreSQL): one copy per projection, by lock."""
+    with exclusive(projector):
         projector.prepare()
         while not stop.is_set():
             read = projector.catch_up()

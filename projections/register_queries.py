@@ -17,6 +17,7 @@ from domain.units import PROVINCE_CODE, UnitRegistry
 from projections.machinery import microseconds
 from projections.registers import (
     CURRENT,
+    OPEN_DATE,
     escape_windows,
     households,
     status_changes,
@@ -78,6 +79,9 @@ class RegisterQueries:
     def _members_statement(
         self, kind: RegisterKind, communes: list[str] | None, as_of: date, moment: Moment
     ) -> Any:
+        # Open intervals end on OPEN_DATE. No fact can be dated after today, so the registers
+        # on the very last representable day are those of the day before.
+        as_of = min(as_of, OPEN_DATE - timedelta(days=1))
         if kind == "newly_escaped":
             table = escape_windows
             return (
