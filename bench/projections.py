@@ -1,0 +1,307 @@
+"""Projection and register benchmark at province scale.
+
+    python -m bench.projections --households 340000 --databases postgres
+
+Loads demo data into a database created for the run (or reuses one with --database-url), then
+measures, each beside a baseline taken in the same run:
+- rebuild rate (facts/s) against a raw read of the same log (notifications/s, no processing);
+- incremental catch-up rate after new commands, against a raw read of the same notifications;
+- p50/p95 latency of the province summary as of a past date, a commune register page, and a
+  movement report, at the query layer and through HTTP (FastAPI in-process test client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from psycopg2 import sql
+
+from application.commands import RecordRecognition
+from application.demo import DemoParameters, load_demo
+from domain.household import FactContext
+from infrastructure.container import Container, build_container
+from infrastructure.settings import Settings, normalise_database_url
+from projections.machinery import INCREMENTAL_BATCH, REBUILD_BATCH
+
+ADMIN_URL = os.environ.get(
+    "GIAMNGHEO_BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+RESULTS = Path(__file__).parent / "results"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def timed(action: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def raw_read(container: Container, after: int, until: int | None = None) -> int:
+    """The baseline: read every notification of the log, in the batch size rebuild uses."""
+    log = container.projectors["registers"].log
+    position, count = after, 0
+    while True:
+        batch = log.notifications_after(position, REBUILD_BATCH)
+        if not batch:
+            return count
+        for notification in batch:
+            if until is not None and notification.id > until:
+                return count
+            count += 1
+        position = batch[-1].id
+
+
+def latencies(action: Callable[[], Any], repeats: int) -> dict[str, float]:
+    action()  # warm caches, as a server would be
+    samples = [timed(action) * 1000 for _ in range(repeats)]
+    return {
+        "p50_ms": statistics.median(samples),
+        "p95_ms": percentile(samples, 0.95),
+        "max_ms": max(samples),
+    }
+
+
+def append_recognitions(container: Container, count: int) -> int:
+    """New commands for the incremental measure: recognitions on existing households."""
+    files = container.case_files
+    engine_rows = container.registers._engine  # noqa: SLF001 — benchmark peeks at the read model
+    from sqlalchemy import select
+
+    from projections.registers import households
+
+    with engine_rows.connect() as connection:
+        ids = [
+            uuid.UUID(row[0])
+            for row in connection.execute(select(households.c.household_id).limit(count))
+        ]
+    for index, household_id in enumerate(ids):
+        files.record_recognition(
+            RecordRecognition(
+                household_id=household_id,
+                status="near_poor" if index % 2 else "average",
+                decided_on=date(2026, 6, 15),
+                decision_no=f"BENCH-{index}",
+                context=FactContext(actor="bench"),
+            )
+        )
+    return len(ids)
+
+
+def run_database(kind: str, url: str, arguments: argparse.Namespace) -> dict[str, Any]:
+    container = build_container(Settings(database_url=normalise_database_url(url)))
+    result: dict[str, Any] = {"database": kind}
+    try:
+        projector = container.projectors["registers"]
+        projector.prepare()
+        if container.event_log.max_position() == 0:
+            print(f"[{kind}] loading {arguments.households:,} households …", flush=True)
+            started = time.perf_counter()
+            summary = load_demo(
+                container.case_files,
+                DemoParameters(households=arguments.households, seed=arguments.seed),
+                progress=lambda text: print(f"[{kind}]   {text}", flush=True),
+            )
+            result["load_seconds"] = time.perf_counter() - started
+            result["load_summary"] = str(summary)
+        log_size = container.event_log.max_position()
+        result["log_positions"] = log_size
+        print(f"[{kind}] log has {log_size:,} positions", flush=True)
+
+        raw_rates: list[float] = []
+        rebuild_rates: dict[str, list[float]] = {name: [] for name in container.projectors}
+        for round_number in range(arguments.rounds):
+            read_time = timed(lambda: raw_read(container, 0))
+            raw_rates.append(log_size / read_time)
+            for name, each in container.projectors.items():
+                each.prepare()
+                rebuild_rates[name].append(log_size / timed(each.rebuild))
+            print(
+                f"[{kind}] round {round_number + 1}: raw read {raw_rates[-1]:,.0f}/s, rebuild "
+                + ", ".join(f"{n} {r[-1]:,.0f}/s" for n, r in rebuild_rates.items()),
+                flush=True,
+            )
+        result["raw_read_per_s"] = statistics.median(raw_rates)
+        result["rebuild_per_s"] = {n: statistics.median(r) for n, r in rebuild_rates.items()}
+        result["rebuild_ratio"] = {
+            n: rate / result["raw_read_per_s"] for n, rate in result["rebuild_per_s"].items()
+        }
+
+        before = projector.position()
+        appended = append_recognitions(container, arguments.incremental)
+        after = container.event_log.max_position()
+        catch_up_time = timed(lambda: projector.catch_up(batch_size=INCREMENTAL_BATCH))
+        read_time = timed(lambda: raw_read(container, before, after))
+        result["incremental_facts"] = appended
+        result["incremental_per_s"] = appended / catch_up_time
+        result["incremental_raw_read_per_s"] = appended / read_time
+        result["incremental_ratio"] = (
+            result["incremental_per_s"] / result["incremental_raw_read_per_s"]
+        )
+
+        queries = container.registers
+        some_commune = _busiest_commune(container)
+        past = date(2024, 6, 30)
+        result["commune"] = some_commune
+        result["query"] = {
+            "province_summary_past": latencies(
+                lambda: queries.summary("19", past, None), arguments.repeats
+            ),
+            "commune_register_page": latencies(
+                lambda: queries.register("poor", some_commune, past, None, 100, 0),
+                arguments.repeats,
+            ),
+            "movement_report_province": latencies(
+                lambda: queries.movements("19", date(2022, 1, 1), date(2024, 12, 31), None),
+                arguments.repeats,
+            ),
+        }
+        result["query"]["indicators_province"] = latencies(
+            lambda: container.indicators.indicators("19", 2025), arguments.indicator_repeats
+        )
+        result["http"] = _http_latencies(container, some_commune, arguments.repeats)
+    finally:
+        container.close()
+    return result
+
+
+def _busiest_commune(container: Container) -> str:
+    summary = container.registers.summary("19", date(2024, 6, 30), None)
+    busiest_district = max(summary["units"], key=lambda u: u["poor"])["code"]
+    district = container.registers.summary(busiest_district, date(2024, 6, 30), None)
+    return str(max(district["units"], key=lambda u: u["poor"])["code"])
+
+
+def _http_latencies(container: Container, commune: str, repeats: int) -> dict[str, Any]:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    client = TestClient(create_app(container))
+    paths = {
+        "province_summary_past": ("/registers/summary", {"as_of": "2024-06-30"}),
+        "commune_register_page": (
+            "/registers/poor",
+            {"area": commune, "as_of": "2024-06-30", "limit": 100},
+        ),
+        "movement_report_province": (
+            "/reports/movements",
+            {"from": "2022-01-01", "to": "2024-12-31"},
+        ),
+        "indicators_province": ("/indicators", {"area": "19", "year": 2025}),
+    }
+    results: dict[str, Any] = {}
+    for name, (path, params) in paths.items():
+
+        def call(path: str = path, params: dict[str, Any] = params) -> None:
+            answer = client.get(path, params=params)
+            if answer.status_code != 200:
+                raise RuntimeError(f"{path}: {answer.status_code} {answer.text}")
+
+        results[name] = latencies(call, repeats)
+    return results
+
+
+def create_postgres_database() -> tuple[str, Callable[[], None]]:
+    name = f"giamngheo_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(ADMIN_URL)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def drop() -> None:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        admin.close()
+
+    return ADMIN_URL.rpartition("/")[0] + "/" + name, drop
+
+
+def report(result: dict[str, Any]) -> None:
+    kind = result["database"]
+    print(f"\n=== {kind}: {result['log_positions']:,} log positions ===")
+    print(f"{'measure':36} {'median':>14} {'baseline':>14} {'ratio':>7}  aim")
+    for name, rate in result["rebuild_per_s"].items():
+        ratio = result["rebuild_ratio"][name]
+        print(
+            f"{'rebuild ' + name + ' (facts/s)':36} {rate:>14,.0f} "
+            f"{result['raw_read_per_s']:>14,.0f} {ratio:>7.2f}  ≥ 0.50 "
+            f"{'PASS' if ratio >= 0.5 else 'MISS'}"
+        )
+    print(
+        f"{'incremental catch-up (facts/s)':36} {result['incremental_per_s']:>14,.0f} "
+        f"{result['incremental_raw_read_per_s']:>14,.0f} {result['incremental_ratio']:>7.2f}"
+    )
+    for layer in ("query", "http"):
+        for name, numbers in result[layer].items():
+            aim = 1000 if name.startswith("indicators") else 200
+            verdict = "PASS" if numbers["p95_ms"] < aim else "MISS"
+            print(
+                f"{layer + ': ' + name:36} p50 {numbers['p50_ms']:7.1f} ms  "
+                f"p95 {numbers['p95_ms']:7.1f} ms  (aim p95 < {aim} ms: {verdict})"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.projections", description=__doc__)
+    parser.add_argument("--households", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=101)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--rounds", type=int, default=3, help="rebuild rounds (median)")
+    parser.add_argument("--repeats", type=int, default=50, help="samples per query latency")
+    parser.add_argument(
+        "--indicator-repeats", type=int, default=20, help="samples of the indicators latency"
+    )
+    parser.add_argument("--incremental", type=int, default=2_000, help="new facts to catch up")
+    parser.add_argument(
+        "--database-url",
+        help="reuse this (already loaded) database instead of creating one; one kind only",
+    )
+    arguments = parser.parse_args(argv)
+    RESULTS.mkdir(exist_ok=True)
+    results = []
+    for kind in arguments.databases.split(","):
+        cleanup: Callable[[], None] = lambda: None  # noqa: E731
+        if arguments.database_url:
+            url = arguments.database_url
+        elif kind == "sqlite":
+            folder = tempfile.mkdtemp(prefix="giamngheo-bench-")
+            url = f"sqlite:///{folder}/bench.sqlite3"
+        elif kind == "postgres":
+            url, cleanup = create_postgres_database()
+        else:
+            print(f"unknown database kind {kind!r}", file=sys.stderr)
+            return 2
+        try:
+            result = run_database(kind, url, arguments)
+        finally:
+            cleanup()
+        report(result)
+        results.append(result)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (RESULTS / f"projections-{stamp}.json").write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
