@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, cast
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+from eventsourcing.utils import strtobool
 
 from application.commands import (
     AddMember,
@@ -88,6 +90,25 @@ class Sealer(Protocol):
     def seal(self, recordings: Sequence[Recording[UUID]]) -> None: ...
 
 
+class _OneLoadAtATimeRepository(Repository[UUID]):
+    """The library deep-copies a cached aggregate after releasing the lock that guards
+    fast-forwarding it in place, so a concurrent load can change it mid-copy ("dictionary
+    changed size during iteration"). Loading each aggregate under a lock of its own stripe
+    makes fast-forward and copy one step."""
+
+    STRIPES = 256
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stripes = [threading.Lock() for _ in range(self.STRIPES)]
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
+        if version is not None or self.cache is None:
+            return super().get(aggregate_id, version=version, **kwargs)
+        with self._stripes[hash(aggregate_id) % self.STRIPES]:
+            return super().get(aggregate_id, **kwargs)
+
+
 class CaseFiles(Application[UUID]):
     """Households' case files. Table names derive from ``name``: keep it short and fixed."""
 
@@ -122,6 +143,16 @@ class CaseFiles(Application[UUID]):
         for callback in self.after_save:
             callback()
         return recordings
+
+    def construct_repository(self) -> Repository[UUID]:
+        cache_size = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return _OneLoadAtATimeRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(cache_size) if cache_size else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            deepcopy_from_cache=True,
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -329,6 +360,7 @@ class CaseFiles(Application[UUID]):
         status: Status = command.status
 
         def change(household: Household) -> None:
+            self._decided_after_registration(household, command.decided_on)
             household.record_recognition(
                 recognition_id,
                 status,
@@ -384,6 +416,8 @@ class CaseFiles(Application[UUID]):
 
         def change(household: Household) -> None:
             current = self._recognition_in_path(household, command.recognition_id)
+            if command.decided_on is not None:
+                self._decided_after_registration(household, command.decided_on)
             household.correct_recognition(
                 command.recognition_id,
                 cast(Status, command.status or current.status),
@@ -753,6 +787,17 @@ class CaseFiles(Application[UUID]):
         if member is None:
             raise violated(loc, f"no member {member_id} in this household")
         return member
+
+    @staticmethod
+    def _decided_after_registration(household: Household, decided_on: date) -> None:
+        # Registers and indicators count a household from its registration: a decision about
+        # it cannot come before it is in the review base.
+        if decided_on < household.registered_on:
+            raise violated(
+                ("decided_on",),
+                f"the household was registered on {household.registered_on.isoformat()}; "
+                "a recognition cannot be decided before that",
+            )
 
     @staticmethod
     def _recognition_in_path(household: Household, recognition_id: str) -> Recognition:

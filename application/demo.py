@@ -1,59 +1,103 @@
-"""Deterministic, realistic demo data: a province's households through the 2021–2025 reviews.
+"""Deterministic, realistic demo data: a province's households through the 2021–2025 reviews, and
+the money that supported them.
 
 ``load_demo(case_files, DemoParameters(households=N, seed=S), progress)`` writes N households in the
 province's real communes, with their members, the annual reviews of 2021 to 2025 (surveys dated
 1 September – 25 November, recognition decisions by each commune on one day of 5–14 December),
 some regular reviews in between (survey on the 15th–20th, decision on the 25th–28th), members born,
-married in or out, dying or moving away, and supports of every type from 2022 on.
+married in or out, dying or moving away, supports of every type from 2022 on, and the fund
+allocations of 2022–2025 that the supports with money draw on.
 
 Every fact goes through the same change builders as a caseworker's command
 (``CaseFiles.draft_household``, ``survey``, ``recognition``, ``support``, ``member_joining``,
-``departure``, ``support_reversal``), so it passes the same checks; a refusal while generating is a
-bug in this module, never something to skip. Supports are given only when eligible on their date
-(checked first with the same domain rule, ``domain.supports.refusal_reason``); they carry a quantity
-and its unit, never money, because money needs an allocation and allocations are not recorded yet.
+``departure``, ``support_reversal``, ``recognition_correction``, ``recognition_revocation``,
+``draft_allocation``) and the allocation's own rules (``draw``, ``adjust``, ``give_back``), so it
+passes the same checks; a refusal while generating is a bug in this module, never something to
+skip. Supports are given only when eligible on their date (checked first with the same domain rule,
+``domain.supports.refusal_reason``).
+
+Money (domain.md §6). Where the programme pays money (livelihood models, agricultural production,
+vocational training, information access, housing at 40–60 million VND) a support states its amount,
+and what it bought as a quantity and unit, and draws on an allocation of its programme line, for
+the year it was provided, whose unit contains the household's commune. Nutrition and health
+insurance are given in kind (kg, cards): a quantity and unit, no money. Allocations are made by
+decision ("123/QĐ-UBND") in January of each fiscal year 2022–2025, when first needed: each district
+gets central recurrent funds for each programme line, with a local counterpart for agricultural
+production and vocational training, and mobilized funds with a local counterpart for housing; each
+commune gets its livelihood model project; the two poorest districts also get central investment
+for livestock models, drawn first. They are sized from the expected number of supports, so they
+rarely run out; one that would is topped up by an adjustment (at most twice, June–October). A few,
+deterministically, are tight and never topped up: once spent, further requests are refused and
+skipped, as the case files would refuse them (``DemoSummary.refused_for_funds``). After the last
+household, about half of the allocations with much left are adjusted down in December (never below
+what was spent). An allocation is drafted once, keeps its draws across batches, and is saved with
+the households of each batch that gave it new facts.
+
+Recording times. Every household fact carries a plausible recording moment
+(``FactContext.recorded_at``): its business date plus a short delay (same day to ten days, weekends
+skipped) at office hours in Vietnam, strictly increasing within each household, so that ``known_at``
+views and the inspection findings see a history rather than the loading instant. No moment is after
+``RECORDED_BY``, and loading needs a clock on or after that day. Allocation decisions and
+adjustments are recorded just after their decision dates too; draws and give-backs
+(``FundAllocation.draw`` and ``give_back`` take no recording time) and household-code claims carry
+the loading time.
+
+Anomalies, so that the inspection and audit views have something to show (every finding kind
+appears among the default 300 households): supports recorded more than 30 days after they were
+provided; supports entered a second time by the district office (same household, member, type and
+date), about half of them reversed as duplicates later; a house supported twice; a recognition
+recorded with the wrong status and corrected weeks later, which leaves the supports given in
+between ineligible as now known; mistyped decision numbers, corrected; decisions entered twice, the
+copy revoked; and supports reversed with their reasons, the money given back to the allocation.
 
 Realism, roughly (the province's figures in ``domain.md`` §7): about 6% of households poor after
 the 2021 review, falling to about 2% at the end of 2025; near-poor about 4% falling to about 2.3%;
 about 38% ethnic-minority households, most in the mountain districts; urban wards and townships
 have urban, less often poor households. The first households are scripted "showcases"
 (``SHOWCASES``): together they produce every movement kind, escape windows that are open, expired
-and cut short as of late 2026, and every support type, so even a small load shows everything.
+and cut short as of late 2026, every support type and every anomaly above, so even a small load
+shows everything.
 
-Determinism: the facts (codes, names, dates, values, statuses, support types) are a pure function
-of ``(households, seed)``: each household draws from its own ``random.Random`` seeded with the
-seed and its index, never from the global generator, and everything is dated on or before
-2025-12-31, whatever the clock says (loading needs a clock on or after that day). Identifiers
-(UUIDs) and recording timestamps differ between loads.
+Determinism: the facts (codes, names, dates, values, statuses, support types, amounts, the
+allocations, their decisions and adjustments) and the household facts' recording times are a pure
+function of ``(households, seed)``, whatever the batch size: each household draws from its own
+``random.Random`` seeded with the seed and its index, each allocation group from one seeded with its
+year, programme line, unit and source, never from the global generator, and everything is dated on
+or before 2025-12-31, whatever the clock says. Identifiers (UUIDs) differ between loads, as do the
+recording times of draws, give-backs and code claims.
 
 Streaming: households are generated and saved ``batch_size`` at a time, each batch in one
-transaction (``CaseFiles.save_drafts``), then dropped, so memory stays flat up to province scale.
+transaction (``CaseFiles.save_drafts``) with the allocations it changed, then dropped, so memory
+stays flat up to province scale; only the allocations (about a thousand at province scale) stay.
 
 Loading twice: household codes are ``{code_prefix}{commune code}-{sequence:06d}``, whatever the
 seed. A second load with the same prefix into the same database fails with ``Conflict`` before
 writing anything (its first code exists); should a later code clash anyway, that batch fails with
 ``Conflict`` (each batch is all or nothing) and the batches before it stay. Pass another
-``code_prefix`` to load a second set beside the first.
-
-Known limitation: facts are recorded now, so their ``recorded_at`` is the loading time, not a
-plausible time just after their business date (the change builders take no timestamp).
+``code_prefix`` to load a second set beside the first (with allocations of its own).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import random
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import TypeVar
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import partial
+from itertools import accumulate
+from typing import Any, TypeVar, cast
+from uuid import UUID
 
 from application.case_files import HOUSEHOLD_CODE, CaseFiles
 from application.commands import (
     AddMember,
+    CorrectRecognition,
+    MakeAllocation,
     MemberDetails,
     RecordDeparture,
     RecordRecognition,
@@ -61,24 +105,27 @@ from application.commands import (
     RecordSurvey,
     RegisterHousehold,
     ReverseSupport,
+    RevokeRecognition,
 )
 from domain.calendar import age_on
 from domain.errors import Conflict, invalid, violated
+from domain.funds import FundAllocation
 from domain.household import FactContext, Household, HouseholdCode, Member
 from domain.standards import Area, PovertyStandard, Status, standard_on
 from domain.status import MOVEMENTS, status_on, steps, windows
 from domain.supports import (
     EligibilityFacts,
-    SupportType,
     SurveyFacts,
+    programme_lines,
     refusal_reason,
     support_catalogue,
 )
-from domain.units import AdminUnit, UnitRegistry, thai_nguyen_units
+from domain.units import PROVINCE_CODE, AdminUnit, UnitRegistry, thai_nguyen_units
 
 __all__ = [
     "ETHNIC_GROUPS",
     "LAST_DAY",
+    "RECORDED_BY",
     "SHOWCASES",
     "DemoParameters",
     "DemoSummary",
@@ -154,6 +201,8 @@ LAST_YEAR = 2025
 YEARS = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
 LAST_DAY = date(LAST_YEAR, 12, 31)
 """No demo fact is dated after this day."""
+RECORDED_BY = date(LAST_YEAR + 1, 2, 28)
+"""No demo fact is recorded after this day (loading needs a clock on or after it)."""
 
 POOR: Status = "poor"
 NEAR: Status = "near_poor"
@@ -269,24 +318,33 @@ _DEPRIVATION_WEIGHTS: dict[str, float] = {
 }
 
 # Livelihood models (domain.md §5: a livelihood_model support names its model): kind, unit,
-# quantity range. A model is one commune's project in one year, so its name says both.
-_LIVELIHOOD_MODELS: tuple[tuple[str, str, int, int], ...] = (
-    ("Nuôi bò sinh sản", "con", 1, 2),
-    ("Nuôi lợn nái", "con", 1, 2),
-    ("Nuôi gà thả đồi", "con", 50, 200),
-    ("Trồng chè VietGAP", "cây", 500, 2000),
-    ("Trồng bưởi", "cây", 40, 150),
-    ("Trồng keo lai", "cây", 1000, 3000),
-    ("Nuôi ong lấy mật", "đàn", 5, 20),
-    ("Nuôi cá ao", "kg", 50, 200),
+# quantity range, and what the programme pays per unit (VND). A model is one commune's project in
+# one year, so its name says both.
+_LIVELIHOOD_MODELS: tuple[tuple[str, str, int, int, int], ...] = (
+    ("Nuôi bò sinh sản", "con", 1, 2, 18_000_000),
+    ("Nuôi lợn nái", "con", 1, 2, 5_000_000),
+    ("Nuôi gà thả đồi", "con", 50, 200, 80_000),
+    ("Trồng chè VietGAP", "cây", 500, 2000, 3_000),
+    ("Trồng bưởi", "cây", 40, 150, 50_000),
+    ("Trồng keo lai", "cây", 1000, 3000, 1_500),
+    ("Nuôi ong lấy mật", "đàn", 5, 20, 1_000_000),
+    ("Nuôi cá ao", "kg", 50, 200, 50_000),
 )
-# Agricultural production support: unit, quantity range and step.
-_AGRICULTURAL_INPUTS: tuple[tuple[str, int, int, int], ...] = (
-    ("kg phân bón", 100, 500, 50),
-    ("kg giống lúa", 20, 60, 5),
-    ("cây giống", 100, 1000, 100),
+_LIVESTOCK_MODELS = ("Nuôi bò sinh sản", "Nuôi lợn nái")  # also funded by central investment
+# Agricultural production support: unit, quantity range and step, price per unit (VND).
+_AGRICULTURAL_INPUTS: tuple[tuple[str, int, int, int, int], ...] = (
+    ("kg phân bón", 100, 500, 50, 12_000),
+    ("kg giống lúa", 20, 60, 5, 35_000),
+    ("cây giống", 100, 1000, 100, 8_000),
 )
-# Support type → probability of being offered in a year to a target household, and its unit.
+_TRAINING_PER_MONTH = (1_200_000, 1_500_000, 1_800_000)  # VND: a short course's fees and meals
+_DEVICES: tuple[tuple[str, int], ...] = (
+    ("bộ thu thanh", 1_200_000),
+    ("ti vi", 5_500_000),
+    ("điện thoại thông minh", 3_500_000),
+)
+_HOUSING_AMOUNTS = tuple(range(40_000_000, 60_000_001, 5_000_000))
+# Support type → probability of being offered in a year to a target household.
 _SUPPORT_CHANCE: dict[str, float] = {
     "livelihood_model": 0.10,
     "agricultural_production": 0.20,
@@ -301,9 +359,119 @@ _HOUSING_CHANCE = 0.35
 _REVERSAL_CHANCE = 0.01
 _REVERSAL_REASONS = (
     "Ghi nhầm hộ nhận hỗ trợ",
-    "Trùng với hỗ trợ đã ghi",
-    "Hộ không nhận, đã thu hồi",
+    "Hộ không nhận, kinh phí đã nộp trả",
+    "Hộ chuyển đi trước khi nhận hỗ trợ",
 )
+_DUPLICATE_REASON = "Trùng với hỗ trợ đã ghi"
+
+# Anomalies besides the showcases': chances per support or recognition recorded.
+_LATE_CHANCE = 0.004  # recorded 35–75 days after provided (supports provided by 15 October)
+_DUPLICATE_CHANCE = 0.0015  # entered again a few days later by the district office
+_DUPLICATE_REVERSED = 0.5  # of those, found and reversed later
+_MISTYPED_NUMBER_CHANCE = 0.003  # decision number mistyped, corrected weeks later
+_DUPLICATE_RECOGNITION_CHANCE = 0.001  # decision entered twice, the copy revoked
+
+_STATUS_VI: dict[str, str] = {
+    "poor": "hộ nghèo",
+    "near_poor": "hộ cận nghèo",
+    "average": "hộ có mức sống trung bình",
+    "none": "hộ không thuộc diện nghèo, cận nghèo",
+}
+
+# Recording: the delay after the business date in days (relative weights), at office hours in
+# Vietnam on a working day.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+_DELAYS = tuple(range(11))
+_DELAY_CUMULATIVE = tuple(accumulate((30, 20, 13, 10, 7, 6, 4, 4, 2, 2, 2)))
+_MORNING = (7 * 60 + 30, 11 * 60 + 30)  # minutes after midnight
+_AFTERNOON = (13 * 60 + 30, 17 * 60)
+_OFFICE_MINUTES = (_MORNING[1] - _MORNING[0]) + (_AFTERNOON[1] - _AFTERNOON[0])
+_BEFORE_ALL = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
+
+
+@dataclass(frozen=True)
+class _Funding:
+    """How a programme line is funded: to which level of unit; from which sources, drawn in this
+    order, each sized as a share of the expected need, but never less than a few supports' worth
+    (a small load has few households per unit); a support's average amount (VND); the supports
+    expected per 1,000 households of the province in 2022..2025 (measured on this generator); how
+    often it may be topped up."""
+
+    level: str  # district | commune
+    sources: tuple[tuple[str, float], ...]
+    mean_amount: float
+    per_thousand: tuple[float, ...]
+    top_ups: int = 2
+
+
+_FUNDING: dict[str, _Funding] = {
+    "DA2": _Funding(
+        "commune",
+        (("central_recurrent", 1.0),),
+        _mean([(low + high) / 2 * price for _, _, low, high, price in _LIVELIHOOD_MODELS]),
+        (10.7, 9.1, 9.2, 8.4),
+    ),
+    "DA3.TDA1": _Funding(
+        "district",
+        (("central_recurrent", 1.0), ("local", 0.2)),
+        _mean(
+            [
+                _mean(range(low, high + 1, step)) * price
+                for _, low, high, step, price in _AGRICULTURAL_INPUTS
+            ]
+        ),
+        (20.4, 19.8, 18.3, 17.2),
+    ),
+    "DA4.TDA1": _Funding(
+        "district",
+        (("central_recurrent", 1.0), ("local", 0.2)),
+        2 * _mean(_TRAINING_PER_MONTH),
+        (6.3, 5.2, 5.4, 5.6),
+    ),
+    "DA6.TDA1": _Funding(
+        "district",
+        (("central_recurrent", 1.0),),
+        _mean([price for _, price in _DEVICES]),
+        (8.2, 7.9, 7.5, 6.6),
+    ),
+    "HOUSING": _Funding(
+        "district",
+        (("mobilized", 1.0), ("local", 0.3)),
+        _mean(_HOUSING_AMOUNTS),
+        (5.9, 3.4, 1.5, 1.1),
+    ),
+}
+# Livestock models (two of the eight) in the poorest districts: central investment, drawn first.
+_INVESTMENT_DISTRICTS = ("167", "170")
+_INVESTMENT = _Funding(
+    "district",
+    (("central_investment", 1.0),),
+    _mean(
+        [
+            (low + high) / 2 * price
+            for name, _, low, high, price in _LIVELIHOOD_MODELS
+            if name in _LIVESTOCK_MODELS
+        ]
+    ),
+    tuple(rate / 4 for rate in _FUNDING["DA2"].per_thousand),
+    top_ups=0,
+)
+_TIGHT_SHARE = 0.06  # of allocation groups: sized short, never topped up
+_LEAST = 4  # supports' worth, at least
+_LEAST_TIGHT = 2
+_MARGIN = (1.05, 1.35)  # allocated / expected need
+_TIGHT_MARGIN = (0.5, 0.75)
+_REDUCED_SHARE = 0.5  # of allocations with more than a fifth left: reduced in December
+_SOURCE_NAMES = {
+    "central_investment": "vốn đầu tư phát triển ngân sách trung ương",
+    "central_recurrent": "vốn sự nghiệp ngân sách trung ương",
+    "local": "vốn đối ứng ngân sách địa phương",
+    "mobilized": "nguồn vận động Quỹ Vì người nghèo",
+}
 
 # Households: composition, relative weight, poverty-risk factor.
 _COMPOSITIONS: tuple[tuple[str, int, float], ...] = (
@@ -341,7 +509,8 @@ _CODE_PREFIX = re.compile(r"^[A-Za-z0-9._/-]{0,20}$")
 
 @dataclass(frozen=True)
 class Showcase:
-    """A scripted household: its recognised class after each review 2021..2025."""
+    """A scripted household: its recognised class after each review 2021..2025, and its
+    anomalies (year indexes count from 0 for 2021)."""
 
     story: str
     states: tuple[Status, Status, Status, Status, Status]
@@ -349,16 +518,22 @@ class Showcase:
     ethnicity: str = KINH
     regular: tuple[tuple[int, int], ...] = ()  # (year index, month): the change came mid-year
     poor_housing: bool = False
-    reverse_first_support: bool = False
+    reverse_first_support: bool = False  # the first support with money, its money given back
+    late_support: int | None = None  # year index: an agricultural support recorded 35–50 days late
+    duplicate_support: int | None = None  # year index: an agricultural support entered twice
+    repeat_housing: bool = False  # the same house supported twice in one year
+    mistyped_status: tuple[int, Status] | None = None  # year index, the status recorded by mistake
+    duplicate_recognition: int | None = None  # year index: the annual decision entered twice
 
 
 SHOWCASES: tuple[Showcase, ...] = (
     Showcase(
         "poor in 2021; escaped to near-poor Dec 2022 (window ends Dec 2025: expired); "
-        "escaped near-poverty Dec 2024",
+        "escaped near-poverty Dec 2024; an agricultural support in 2022 entered twice",
         (POOR, NEAR, NEAR, AVERAGE, AVERAGE),
         district="167",
         ethnicity="02",
+        duplicate_support=1,
     ),
     Showcase(
         "poor with a dilapidated house (housing support); escaped above near-poor Dec 2023 "
@@ -375,17 +550,20 @@ SHOWCASES: tuple[Showcase, ...] = (
         ethnicity="09",
     ),
     Showcase(
-        "new near-poverty Dec 2023; escaped near-poverty Dec 2025; one support reversed",
+        "new near-poverty Dec 2023; escaped near-poverty Dec 2025; its first support with money "
+        "reversed, the money given back",
         (NONE, NONE, NEAR, NEAR, AVERAGE),
         district="173",
         reverse_first_support=True,
     ),
     Showcase(
-        "fell into poverty at a regular review in June 2023; escaped to near-poor Dec 2025",
+        "fell into poverty at a regular review in June 2023; escaped to near-poor Dec 2025; its "
+        "first support with money reversed",
         (NONE, NONE, POOR, POOR, NEAR),
         district="171",
         ethnicity="18",
         regular=((2, 6),),
+        reverse_first_support=True,
     ),
     Showcase(
         "escaped poverty at a regular review in June 2023 (window ends June 2026: expired)",
@@ -395,16 +573,21 @@ SHOWCASES: tuple[Showcase, ...] = (
         regular=((2, 6),),
     ),
     Showcase(
-        "near-poor throughout, with young children (nutrition, health insurance)",
+        "near-poor throughout, with young children (nutrition, health insurance); an "
+        "agricultural support in 2023 recorded late; the December 2023 decision entered twice, "
+        "the copy revoked",
         (NEAR, NEAR, NEAR, NEAR, NEAR),
         district="168",
         ethnicity="15",
+        late_support=2,
+        duplicate_recognition=2,
     ),
     Showcase(
-        "poor throughout, with a dilapidated house (housing support)",
+        "poor throughout, with a dilapidated house (housing support, recorded twice)",
         (POOR, POOR, POOR, POOR, POOR),
         district="170",
         poor_housing=True,
+        repeat_housing=True,
     ),
     Showcase(
         "escaped to average Dec 2022; poor again at a regular review in April 2023; "
@@ -418,6 +601,14 @@ SHOWCASES: tuple[Showcase, ...] = (
         "never poor; average-living from 2022, so low-income (vocational training)",
         (NONE, AVERAGE, AVERAGE, AVERAGE, AVERAGE),
         district="172",
+    ),
+    Showcase(
+        "escaped near-poverty Dec 2022, but the decision was recorded as near-poor and corrected "
+        "in February 2023: the supports given in between are ineligible as now known",
+        (NEAR, AVERAGE, AVERAGE, AVERAGE, AVERAGE),
+        district="171",
+        ethnicity="07",
+        mistyped_status=(1, NEAR),
     ),
 )
 
@@ -435,6 +626,15 @@ class DemoParameters:
     """Prepended to every household code, to load a second set into the same database."""
 
 
+ANOMALIES = (
+    "late_recording",
+    "duplicate_support",
+    "repeated_housing",
+    "recognition_corrected",
+    "recognition_revoked",
+)
+
+
 @dataclass
 class DemoSummary:
     seed: int | None = None
@@ -446,9 +646,10 @@ class DemoSummary:
     members_joined: Counter[str] = field(default_factory=Counter)
     members_left: Counter[str] = field(default_factory=Counter)
     events: int = 0
-    """Events stored: household facts and household-code claims."""
+    """Events stored: household facts, allocation facts and household-code claims."""
     facts: int = 0
     """Household facts alone."""
+    allocation_facts: int = 0
     surveys: Counter[str] = field(default_factory=Counter)  # by standard
     regular_surveys: int = 0
     recognitions: Counter[str] = field(default_factory=Counter)  # by status
@@ -456,6 +657,16 @@ class DemoSummary:
     escapes_to_near_poor: int = 0
     supports: Counter[str] = field(default_factory=Counter)  # by type
     reversals: int = 0
+    money_supports: int = 0
+    disbursed: int = 0
+    """VND drawn by supports that were not reversed."""
+    refused_for_funds: int = 0
+    allocations: int = 0
+    allocated: int = 0
+    """VND allocated, after adjustments."""
+    allocation_increases: int = 0
+    allocation_reductions: int = 0
+    anomalies: Counter[str] = field(default_factory=Counter)
     windows_as_of: date | None = None
     windows: Counter[str] = field(default_factory=Counter)  # open, expired, cut_short
     year_end: dict[int, Counter[str]] = field(default_factory=dict)  # year → status → count
@@ -478,6 +689,8 @@ class DemoSummary:
             keys = list(order) + sorted(k for k in counter if k not in order)
             return ", ".join(f"{k} {counter[k]:,}" for k in keys if counter[k] or k in order)
 
+        claims = self.events - self.facts - self.allocation_facts
+        drawn = f"{100 * self.disbursed / self.allocated:.0f}%" if self.allocated else "none"
         lines = [
             f"demo data (seed {self.seed}): {self.households:,} households "
             f"in {self.communes} communes; "
@@ -487,7 +700,8 @@ class DemoSummary:
             f"joined: {listing(self.members_joined) or 'none'}; "
             f"left: {listing(self.members_left) or 'none'})",
             f"events stored: {self.events:,} ({self.facts:,} household facts, "
-            f"{self.events - self.facts:,} code claims); last position {self.position:,}",
+            f"{self.allocation_facts:,} allocation facts, {claims:,} code claims); "
+            f"last position {self.position:,}",
             f"surveys: {sum(self.surveys.values()):,} ({listing(self.surveys)}; "
             f"{self.regular_surveys:,} at regular reviews)",
             f"recognitions: {sum(self.recognitions.values()):,} "
@@ -497,7 +711,13 @@ class DemoSummary:
             f"escape windows as of {self.windows_as_of}: "
             f"{listing(self.windows, ('open', 'expired', 'cut_short'))}",
             f"supports: {sum(self.supports.values()):,} ({listing(self.supports)}); "
-            f"reversed {self.reversals:,}",
+            f"reversed {self.reversals:,}; with money {self.money_supports:,}, "
+            f"{self.disbursed:,} VND not reversed; "
+            f"refused for lack of funds {self.refused_for_funds:,}",
+            f"allocations: {self.allocations:,} ({self.allocated:,} VND after "
+            f"{self.allocation_increases:,} increases and {self.allocation_reductions:,} "
+            f"reductions; {drawn} drawn)",
+            f"anomalies: {listing(self.anomalies, ANOMALIES)}",
             "year end: "
             + "; ".join(
                 f"{year} poor {share(counts['poor'], self.households)}, "
@@ -517,11 +737,12 @@ def load_demo(
     parameters: DemoParameters | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Generates and saves the demo households, ``batch_size`` per transaction."""
+    """Generates and saves the demo households, ``batch_size`` per transaction, with the
+    allocations each batch drew on."""
     parameters = parameters or DemoParameters()
     _check(parameters, case_files)
     started = time.perf_counter()
-    generator = _Generator(case_files.units, parameters)
+    generator = _Generator(case_files, parameters)
     summary = DemoSummary(seed=parameters.seed, windows_as_of=case_files.today())
     first_code = next(household_codes(parameters, case_files.units), None)
     if first_code is not None and case_files.find_by_code(first_code) is not None:
@@ -535,19 +756,28 @@ def load_demo(
 
     def save() -> None:
         nonlocal last_report
-        events = sum(len(aggregate.pending_events) for aggregate in batch)
+        allocations = generator.funds.take_changed()
+        aggregates = [*allocations, *batch]
+        allocation_facts = sum(len(allocation.pending_events) for allocation in allocations)
+        events = sum(len(aggregate.pending_events) for aggregate in aggregates)
         try:
-            summary.position = case_files.save_drafts(batch)
+            # save_drafts saves any aggregates in one transaction; its annotation names only
+            # households and their code claims.
+            summary.position = case_files.save_drafts(cast(Sequence[Any], aggregates))
         except Conflict as error:
             saved = summary.households - len(batch) // 2
             raise Conflict(
                 detail=f"{error.detail}; the {saved:,} households before this batch stay saved"
             ) from error
         summary.events += events
+        summary.allocation_facts += allocation_facts
+        households_saved = bool(batch)
         batch.clear()
         now = time.perf_counter()
-        if progress is not None and (
-            now - last_report >= 5 or summary.households == parameters.households
+        if (
+            progress is not None
+            and households_saved
+            and (now - last_report >= 5 or summary.households == parameters.households)
         ):
             last_report = now
             elapsed = now - started
@@ -558,7 +788,7 @@ def load_demo(
             )
 
     for index in range(parameters.households):
-        case = generator.household(case_files, index)
+        case = generator.household(index)
         _tally(summary, case)
         communes.add(case.household.commune_code)
         batch.append(case.household)
@@ -567,7 +797,11 @@ def load_demo(
             save()
     if batch:
         save()
+    generator.funds.close_years()
+    if generator.funds.changed:
+        save()
     summary.communes = len(communes)
+    _tally_funds(summary, generator.funds)
     summary.elapsed_seconds = time.perf_counter() - started
     return summary
 
@@ -593,11 +827,11 @@ def _check(parameters: DemoParameters, case_files: CaseFiles) -> None:
         raise invalid(
             ("code_prefix",), "code_prefix is up to 20 letters, digits, '.', '_', '/' or '-'"
         )
-    if case_files.today() < LAST_DAY:
+    if case_files.today() < RECORDED_BY:
         raise violated(
             ("today",),
-            f"the demo data runs to {LAST_DAY.isoformat()}, after today "
-            f"({case_files.today().isoformat()})",
+            f"the demo data runs to {LAST_DAY.isoformat()} and is recorded up to "
+            f"{RECORDED_BY.isoformat()}, after today ({case_files.today().isoformat()})",
         )
 
 
@@ -636,6 +870,10 @@ class _Communes:
         for weight in weights:
             total += weight
             self.cumulative.append(total)
+        # Each commune's expected share of the households (the showcases aside).
+        self.shares = {
+            unit.code: weight / total for unit, weight in zip(self.units, weights, strict=True)
+        }
         self.by_district: dict[str | None, list[AdminUnit]] = {}
         for unit in self.units:
             self.by_district.setdefault(unit.parent_code, []).append(unit)
@@ -647,6 +885,295 @@ class _Communes:
         return rng.choices(self.units, cum_weights=self.cumulative)[0]
 
 
+def _risk_index(unit: AdminUnit) -> float:
+    """How many of a commune's households the programme is expected to reach, relative to the
+    others, as ``_draw_profile`` and ``_generic_path`` weigh their poverty risk: the poor grow
+    with the risk, the near-poor more slowly."""
+    district = _DISTRICTS.get(unit.parent_code or "", _OTHER_DISTRICT)
+    urban = unit.area == "urban"
+    minority = district.minority_share * (0.5 if urban else 1.0)
+    risk = district.poverty_factor * (_URBAN_RISK if urban else 1.0)
+
+    def reached(risk: float) -> float:
+        return (risk + math.pow(risk, 0.7)) / 2
+
+    return (1.0 - minority) * reached(risk) + minority * reached(risk * _MINORITY_RISK)
+
+
+# Recording times -------------------------------------------------------------------------------
+
+
+def _working_day(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _office_moment(day: date, rng: random.Random, within: int = _OFFICE_MINUTES) -> datetime:
+    """A moment in the first ``within`` minutes of office hours on the day, in Vietnam, as UTC."""
+    minute = rng.randrange(within)
+    morning = _MORNING[1] - _MORNING[0]
+    clock = _MORNING[0] + minute if minute < morning else _AFTERNOON[0] + minute - morning
+    local = datetime(
+        day.year, day.month, day.day, clock // 60, clock % 60, rng.randrange(60), tzinfo=VIETNAM
+    )
+    return local.astimezone(UTC)
+
+
+_RECORDED_BY_END = datetime(
+    RECORDED_BY.year, RECORDED_BY.month, RECORDED_BY.day, 23, 59, tzinfo=VIETNAM
+)
+
+
+def _next_moment(
+    after: datetime, day: date, rng: random.Random, delay: int | None = None
+) -> datetime:
+    """When a fact of ``day`` is recorded: ``delay`` days later (drawn when not given), on a
+    working day, at office hours, and after ``after`` (the history's previous fact)."""
+    if delay is None:
+        delay = rng.choices(_DELAYS, cum_weights=_DELAY_CUMULATIVE)[0]
+    moment = _office_moment(_working_day(day + timedelta(days=delay)), rng)
+    if moment <= after:
+        moment = after + timedelta(minutes=rng.randint(1, 9), seconds=rng.randrange(60))
+        local = moment.astimezone(VIETNAM)
+        if local.hour * 60 + local.minute >= _AFTERNOON[1]:  # past office hours: next morning
+            moment = _office_moment(_working_day(local.date() + timedelta(days=1)), rng, 30)
+    if moment > _RECORDED_BY_END:
+        raise AssertionError(f"demo generator: a fact of {day} recorded after {RECORDED_BY}")
+    return moment
+
+
+def _mistyped(decision_no: str) -> str:
+    """A decision number as a clerk might mistype it: its last two digits swapped."""
+    number, _, rest = decision_no.partition("/")
+    if len(number) >= 2 and number[-1] != number[-2]:
+        typed = number[:-2] + number[-1] + number[-2]
+    else:
+        typed = str(int(number) + 10)
+    return f"{typed}/{rest}"
+
+
+def _round_money(amount: float) -> int:
+    """Up to whole millions of VND (tens of millions from a billion)."""
+    step = 10_000_000 if amount >= 1_000_000_000 else 1_000_000
+    return math.ceil(amount / step) * step
+
+
+# Allocations -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    """One programme line's allocations for one unit and fiscal year, from one decision each,
+    drawn in order."""
+
+    year: int
+    line: str
+    funding: _Funding
+    tight: bool
+    allocations: list[FundAllocation]
+    rng: random.Random
+    actor: str
+    clock: datetime  # when its last decision was recorded
+    top_ups: int = 0
+
+
+class _Funds:
+    """The allocations of the load: made when first needed, drawn on, adjusted."""
+
+    def __init__(self, case_files: CaseFiles, communes: _Communes, parameters: DemoParameters):
+        self.case_files = case_files
+        self.units = case_files.units
+        self.seed = parameters.seed
+        self.households = parameters.households
+        self.line_names = {str(line["code"]): str(line["name"]) for line in programme_lines()}
+        self.groups: dict[tuple[int, str, str, str], _Group] = {}
+        self.by_id: dict[str, FundAllocation] = {}
+        self.changed: dict[UUID, FundAllocation] = {}
+        self.top_ups = 0
+        self.reductions = 0
+        # Each unit's expected share of the province's households, weighted by poverty risk.
+        self.exposure: dict[str, float] = {}
+        for unit in communes.units:
+            weight = communes.shares[unit.code] * _risk_index(unit)
+            for code in self.units.ancestors(unit.code):
+                self.exposure[code] = self.exposure.get(code, 0.0) + weight
+
+    def find(
+        self, year: int, line: str, commune: AdminUnit, amount: int, livestock: bool
+    ) -> FundAllocation | None:
+        """The allocation a support of ``amount`` draws on; None when none has enough left."""
+        funding = _FUNDING[line]
+        district = commune.parent_code or PROVINCE_CODE
+        groups = [self._group(year, line, commune.code if funding.level == "commune" else district)]
+        if livestock and district in _INVESTMENT_DISTRICTS:
+            groups.insert(0, self._group(year, line, district, _INVESTMENT))
+        for group in groups:
+            for allocation in group.allocations:
+                if allocation.remaining >= amount:
+                    return allocation
+        main = groups[-1]
+        if main.tight or main.top_ups >= main.funding.top_ups:
+            return None
+        return self._top_up(main, amount)
+
+    def draw(
+        self,
+        allocation: FundAllocation,
+        support_id: str,
+        household: Household,
+        amount: int,
+        provided_on: date,
+        programme_line: str,
+        actor: str,
+    ) -> None:
+        allocation.draw(
+            support_id,
+            str(household.id),
+            amount,
+            provided_on,
+            programme_line,
+            self.units.contains(allocation.unit_code, household.commune_code),
+            actor,
+        )
+        self.changed[allocation.id] = allocation
+
+    def give_back(
+        self, allocation_id: str, support_id: str, returned_on: date, actor: str, reason: str
+    ) -> None:
+        allocation = self.by_id[allocation_id]
+        allocation.give_back(support_id, returned_on, actor, reason)
+        self.changed[allocation.id] = allocation
+
+    def take_changed(self) -> list[FundAllocation]:
+        """The allocations with facts to save, in the order they were first changed."""
+        changed = [allocation for allocation in self.changed.values() if allocation.pending_events]
+        self.changed.clear()
+        return changed
+
+    def close_years(self) -> None:
+        """December reductions: about half the allocations with more than a fifth left give part
+        of it back (never below what was spent)."""
+        for group in self.groups.values():
+            if group.tight:
+                continue
+            rng = group.rng
+            for allocation in group.allocations:
+                left = allocation.remaining
+                if left <= allocation.allocated // 5 or rng.random() >= _REDUCED_SHARE:
+                    continue
+                delta = -(int(left * rng.uniform(0.4, 0.8)) // 1_000_000 * 1_000_000)
+                if delta == 0:
+                    continue
+                decided_on = _working_day(date(group.year, 12, rng.randint(1, 18)))
+                self._adjust(
+                    group,
+                    allocation,
+                    delta,
+                    decided_on,
+                    f"Điều chỉnh giảm dự toán năm {group.year}: kinh phí không sử dụng hết",
+                )
+                self.reductions += 1
+
+    def _group(
+        self, year: int, line: str, unit_code: str, funding: _Funding | None = None
+    ) -> _Group:
+        funding = funding or _FUNDING[line]
+        key = (year, line, unit_code, funding.sources[0][0])
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = self._make(year, line, unit_code, funding)
+        return group
+
+    def _make(self, year: int, line: str, unit_code: str, funding: _Funding) -> _Group:
+        rng = random.Random(
+            f"giamngheo-demo/{self.seed}/allocation/{year}/{line}/{unit_code}/"
+            f"{funding.sources[0][0]}"
+        )
+        unit = self.units.get(unit_code)
+        assert unit is not None
+        tight = rng.random() < _TIGHT_SHARE
+        low, high = _TIGHT_MARGIN if tight else _MARGIN
+        province = self.exposure.get(PROVINCE_CODE, 0.0) or 1.0
+        expected = (
+            self.households
+            * funding.per_thousand[year - YEARS[1]]
+            / 1000
+            * self.exposure.get(unit_code, 0.0)
+            / province
+        )
+        # Districts decide their communes' allocations; the province decides the districts'.
+        actor = f"demo/tckh.{unit.parent_code}" if unit.level == "commune" else "demo/stc.19"
+        group = _Group(year, line, funding, tight, [], rng, actor, _BEFORE_ALL)
+        for source, share in funding.sources:
+            need = expected * funding.mean_amount * share * rng.uniform(low, high)
+            least = (_LEAST_TIGHT if tight else _LEAST) * funding.mean_amount * share
+            amount = _round_money(max(need, least))
+            decided_on = _working_day(date(year, 1, rng.randint(5, 20)))
+            number = f"{rng.randint(8, 260)}/QĐ-UBND"
+            group.clock = _next_moment(group.clock, decided_on, rng, rng.randint(0, 4))
+            allocation = self.case_files.draft_allocation(
+                MakeAllocation(
+                    source=source,
+                    fiscal_year=year,
+                    programme_line=line,
+                    unit_code=unit_code,
+                    amount=amount,
+                    decision_no=number,
+                    decided_on=decided_on,
+                    context=FactContext(
+                        actor=actor,
+                        reason=f"Giao dự toán năm {year} – {self.line_names[line]} – "
+                        f"{unit.name}: {_SOURCE_NAMES[source]}",
+                        evidence=number,
+                        recorded_at=group.clock,
+                    ),
+                )
+            )
+            group.allocations.append(allocation)
+            self.by_id[str(allocation.id)] = allocation
+            self.changed[allocation.id] = allocation
+        return group
+
+    def _top_up(self, group: _Group, amount: int) -> FundAllocation:
+        """Tops up the group's first allocation so that it covers ``amount``."""
+        rng = group.rng
+        allocation = group.allocations[0]
+        group.top_ups += 1
+        first, last = ((6, 7), (8, 10))[min(group.top_ups, 2) - 1]
+        decided_on = _working_day(date(group.year, rng.randint(first, last), rng.randint(1, 25)))
+        delta = _round_money(
+            max(amount - allocation.remaining, allocation.allocated * rng.uniform(0.25, 0.4))
+        )
+        self._adjust(
+            group,
+            allocation,
+            delta,
+            decided_on,
+            f"Bổ sung dự toán năm {group.year} – {self.line_names[group.line]}: "
+            f"{_SOURCE_NAMES[allocation.source]}",
+        )
+        self.top_ups += 1
+        return allocation
+
+    def _adjust(
+        self,
+        group: _Group,
+        allocation: FundAllocation,
+        delta: int,
+        decided_on: date,
+        reason: str,
+    ) -> None:
+        rng = group.rng
+        number = f"{rng.randint(300, 2900)}/QĐ-UBND"
+        group.clock = _next_moment(group.clock, decided_on, rng, rng.randint(0, 4))
+        context = FactContext(
+            actor=group.actor, reason=reason, evidence=number, recorded_at=group.clock
+        )
+        allocation.adjust(delta, number, decided_on, context)
+        self.changed[allocation.id] = allocation
+
+
 # One household ---------------------------------------------------------------------------------
 
 
@@ -654,6 +1181,12 @@ class _Communes:
 class _Path:
     states: tuple[Status, ...]  # recognised class after each annual review 2021..2025
     regular: dict[int, int]  # year index → month of the regular review that made the change
+
+
+_Action = Callable[[], None]
+_Item = tuple[date, int, int, _Action]
+# Order of items on the same day.
+_LEAVE, _JOIN, _SURVEY, _RECOGNITION, _SUPPORT, _REVERSAL, _CORRECTION = range(7)
 
 
 @dataclass
@@ -672,6 +1205,7 @@ class _Case:
     household: Household
     claim: HouseholdCode
     actor: str
+    clock: datetime  # when its last fact was recorded
     remedied: set[str] = field(default_factory=set)
     housing_done: bool = False
     recognised: Status = NONE  # as planned so far
@@ -680,28 +1214,40 @@ class _Case:
     left: Counter[str] = field(default_factory=Counter)
     regular_surveys: int = 0
     reversals: int = 0
+    refused: int = 0  # supports refused for lack of funds
+    anomalies: Counter[str] = field(default_factory=Counter)
+    # What is still to be recorded, by the day it is handled (a fact recorded late, or a
+    # correction, may be handled after the year of its business date).
+    items: list[_Item] = field(default_factory=list)
+    planned: int = 0
 
+    def plan(self, day: date, order: int, action: _Action) -> None:
+        self.planned += 1
+        heapq.heappush(self.items, (day, order, self.planned, action))
 
-_Item = tuple[date, int, int, str, tuple[object, ...]]
-# Order of items on the same day.
-_LEAVE, _JOIN, _SURVEY, _RECOGNITION, _SUPPORT, _REVERSAL = range(6)
+    @property
+    def district_actor(self) -> str:
+        """The district office, which also enters supports and decisions it handles."""
+        return f"demo/ldtbxh.{self.unit.parent_code}"
 
 
 class _Generator:
-    def __init__(self, units: UnitRegistry, parameters: DemoParameters) -> None:
+    def __init__(self, case_files: CaseFiles, parameters: DemoParameters) -> None:
+        self.case_files = case_files
         self.parameters = parameters
         self.seed = parameters.seed
-        self.communes = _Communes(units, parameters.seed)
+        self.communes = _Communes(case_files.units, parameters.seed)
+        self.funds = _Funds(case_files, self.communes, parameters)
         self.sequences: Counter[str] = Counter()
         self.id_serials: Counter[str] = Counter()
         self.id_offsets: dict[str, int] = {}
         self.decisions: dict[tuple[str, int, int], tuple[date, str]] = {}
-        self.catalogue: Mapping[str, SupportType] = support_catalogue()
+        self.catalogue = support_catalogue()
         self.standards: dict[int, PovertyStandard] = {}
 
     # The household and its registration ---------------------------------------------------
 
-    def household(self, case_files: CaseFiles, index: int) -> _Case:
+    def household(self, index: int) -> _Case:
         rng = _household_random(self.seed, index)
         showcase = _showcase(index)
         unit = self.communes.choose(rng, showcase)
@@ -716,9 +1262,11 @@ class _Generator:
             rng, profile.composition, ethnicity, district, registered_on
         )
         context = FactContext(
-            actor=f"demo/cbgn.{unit.code}", reason=f"Lập danh sách hộ, rà soát năm {FIRST_YEAR}"
+            actor=f"demo/cbgn.{unit.code}",
+            reason=f"Lập danh sách hộ, rà soát năm {FIRST_YEAR}",
+            recorded_at=_next_moment(_BEFORE_ALL, registered_on, rng),
         )
-        household, claim = case_files.draft_household(
+        household, claim = self.case_files.draft_household(
             RegisterHousehold(
                 code=code,
                 commune_code=unit.code,
@@ -728,6 +1276,7 @@ class _Generator:
                 context=context,
             )
         )
+        assert context.recorded_at is not None
         case = _Case(
             rng=rng,
             unit=unit,
@@ -741,9 +1290,11 @@ class _Generator:
             household=household,
             claim=claim,
             actor=context.actor,
+            clock=context.recorded_at,
         )
         for t, year in enumerate(YEARS):
-            self._year(case_files, case, t, year)
+            self._year(case, t, year)
+        self._handle(case, None)
         return case
 
     def _members(
@@ -869,13 +1420,7 @@ class _Generator:
 
     # A year of reviews, supports and member changes ------------------------------------------
 
-    def _year(self, case_files: CaseFiles, case: _Case, t: int, year: int) -> None:
-        items: list[_Item] = []
-        counter = iter(range(1_000_000))
-
-        def plan(day: date, order: int, kind: str, *payload: object) -> None:
-            heapq.heappush(items, (day, order, next(counter), kind, payload))
-
+    def _year(self, case: _Case, t: int, year: int) -> None:
         household = case.household
         rng = case.rng
         start = max(date(year, 1, 1), household.registered_on + timedelta(days=1))
@@ -897,7 +1442,8 @@ class _Generator:
                 elif 18 <= age <= 35 and draw < 0.03:
                     reason = "moving"
             if reason is not None:
-                plan(_day_between(rng, start, end), _LEAVE, "leave", member.member_id, reason)
+                day = _day_between(rng, start, end)
+                case.plan(day, _LEAVE, partial(self._leave, case, day, member.member_id, reason))
         mothers = [
             m
             for m in present
@@ -906,7 +1452,8 @@ class _Generator:
             and 20 <= age_on(m.birth_date, start) <= 38
         ]
         if mothers and rng.random() < 0.09:
-            plan(_day_between(rng, start, end), _JOIN, "birth", rng.choice(mothers).member_id)
+            day = _day_between(rng, start, end)
+            case.plan(day, _JOIN, partial(self._birth, case, day, rng.choice(mothers).member_id))
         grooms = [
             m
             for m in present
@@ -914,11 +1461,12 @@ class _Generator:
         ]
         in_law = any(m.relation == "child_in_law" for m in present)
         if grooms and not in_law and rng.random() < 0.07:
-            plan(_day_between(rng, start, end), _JOIN, "bride")
+            day = _day_between(rng, start, end)
+            case.plan(day, _JOIN, partial(self._bride, case, day))
 
         # Supports, from 2022: offered to the household, given when eligible on the day.
         if year > FIRST_YEAR:
-            self._plan_supports(case, t, year, plan)
+            self._plan_supports(case, t, year)
 
         # Reviews: a regular review mid-year (if the path says so), then the annual review.
         target = case.path.states[t]
@@ -928,8 +1476,18 @@ class _Generator:
             survey_day = date(year, month, rng.randint(15, 20))
             decided_on, decision_no = self._decision(case.unit.code, year, month)
             reason = f"Rà soát thường xuyên tháng {month}/{year}"
-            plan(survey_day, _SURVEY, "survey", "regular", target, reason)
-            plan(decided_on, _RECOGNITION, "recognition", target, decision_no, reason)
+            case.plan(
+                survey_day,
+                _SURVEY,
+                partial(self._survey, case, survey_day, "regular", target, reason),
+            )
+            case.plan(
+                decided_on,
+                _RECOGNITION,
+                partial(
+                    self._recognition, case, decided_on, target, decision_no, reason, t, "regular"
+                ),
+            )
             case.recognised = target
         surveyed = (
             t == 0
@@ -943,57 +1501,41 @@ class _Generator:
             survey_day = _day_between(rng, first, date(year, 11, 25))
             decided_on, decision_no = self._decision(case.unit.code, year, 12)
             reason = f"Rà soát định kỳ năm {year}"
-            plan(survey_day, _SURVEY, "survey", "annual", target, reason)
+            case.plan(
+                survey_day,
+                _SURVEY,
+                partial(self._survey, case, survey_day, "annual", target, reason),
+            )
             if target in TARGET_STATUSES or target != case.recognised:
-                plan(decided_on, _RECOGNITION, "recognition", target, decision_no, reason)
+                case.plan(
+                    decided_on,
+                    _RECOGNITION,
+                    partial(
+                        self._recognition,
+                        case,
+                        decided_on,
+                        target,
+                        decision_no,
+                        reason,
+                        t,
+                        "annual",
+                    ),
+                )
                 case.recognised = target
 
-        while items:
-            day, _, _, kind, payload = heapq.heappop(items)
-            if kind == "leave":
-                self._leave(case_files, case, day, str(payload[0]), str(payload[1]))
-            elif kind == "birth":
-                self._birth(case_files, case, day, str(payload[0]))
-            elif kind == "bride":
-                self._bride(case_files, case, day)
-            elif kind == "survey":
-                self._survey(case_files, case, day, str(payload[0]), payload[1], str(payload[2]))
-            elif kind == "recognition":
-                decided, number, why = (str(value) for value in payload)
-                change, _ = case_files.recognition(
-                    RecordRecognition(
-                        household_id=household.id,
-                        status=decided,
-                        decided_on=day,
-                        decision_no=number,
-                        context=FactContext(actor=case.actor, reason=why, evidence=number),
-                    )
-                )
-                change(household)
-            elif kind == "support":
-                support_id = self._support(case_files, case, day, str(payload[0]))
-                if support_id is not None and (
-                    case.reversal_pending or rng.random() < _REVERSAL_CHANCE
-                ):
-                    case.reversal_pending = False
-                    reversed_on = min(day + timedelta(days=rng.randint(3, 25)), end)
-                    plan(reversed_on, _REVERSAL, "reversal", support_id)
-            elif kind == "reversal":
-                change = case_files.support_reversal(
-                    ReverseSupport(
-                        household_id=household.id,
-                        support_id=str(payload[0]),
-                        reversed_on=day,
-                        context=FactContext(actor=case.actor, reason=rng.choice(_REVERSAL_REASONS)),
-                    )
-                )
-                change(household)
-                case.reversals += 1
+        self._handle(case, end)
 
-    def _plan_supports(self, case: _Case, t: int, year: int, plan: Callable[..., None]) -> None:
+    def _handle(self, case: _Case, until: date | None) -> None:
+        """Records what is planned, in the order it is handled, up to ``until`` (or all)."""
+        items = case.items
+        while items and (until is None or items[0][0] <= until):
+            heapq.heappop(items)[3]()
+
+    def _plan_supports(self, case: _Case, t: int, year: int) -> None:
         rng = case.rng
-        showcase = case.showcase is not None
-        if case.showcase is not None and case.showcase.reverse_first_support and t == 1:
+        show = case.showcase
+        showcase = show is not None
+        if show is not None and show.reverse_first_support and t == 1:
             case.reversal_pending = True
         on_new_year = status_on(case.household.recognitions, date(year, 1, 1))
         targeted = (
@@ -1004,7 +1546,7 @@ class _Generator:
         if on_new_year.status in TARGET_STATUSES and (
             showcase or rng.random() < _HEALTH_INSURANCE_CHANCE
         ):
-            plan(date(year, 1, rng.randint(8, 31)), _SUPPORT, "support", "health_insurance")
+            self._plan_support(case, date(year, 1, rng.randint(8, 31)), "health_insurance")
         for code, chance in _SUPPORT_CHANCE.items():
             draw = rng.random()
             offered = (
@@ -1015,7 +1557,13 @@ class _Generator:
             )
             if offered:
                 day = date(year, 2, 1) + timedelta(days=rng.randrange(303))  # to 30 November
-                plan(day, _SUPPORT, "support", code)
+                self._plan_support(case, day, code)
+        if show is not None and show.late_support == t:
+            day = date(year, 3, 1) + timedelta(days=rng.randrange(92))
+            self._plan_support(case, day, "agricultural_production", "late")
+        if show is not None and show.duplicate_support == t:
+            day = date(year, 4, 1) + timedelta(days=rng.randrange(61))
+            self._plan_support(case, day, "agricultural_production", "duplicate")
         draw = rng.random()
         if (
             case.poor_housing
@@ -1023,8 +1571,33 @@ class _Generator:
             and POOR in (on_new_year.status, case.path.states[t])
             and (showcase or draw < _HOUSING_CHANCE)
         ):
-            day = date(year, 3, 1) + timedelta(days=rng.randrange(245))  # to 31 October
-            plan(day, _SUPPORT, "support", "housing")
+            if show is not None and show.repeat_housing:
+                # Early in the year, so that the second comes before the next survey.
+                day = date(year, 3, 1) + timedelta(days=rng.randrange(61))
+                self._plan_support(case, day, "housing", "repeat")
+            else:
+                day = date(year, 3, 1) + timedelta(days=rng.randrange(245))  # to 31 October
+                self._plan_support(case, day, "housing")
+
+    def _plan_support(self, case: _Case, day: date, code: str, mode: str | None = None) -> None:
+        """Plans a support provided on ``day``. ``mode``: "" ordinary, "late" (recorded 35 days
+        or more after), "duplicate" (entered again later), "repeat" (given again later); drawn
+        for ordinary households when not given."""
+        rng = case.rng
+        handled = day
+        if mode is None:
+            mode = ""
+            if case.showcase is None:
+                draw = rng.random()
+                if draw < _LATE_CHANCE:
+                    if day <= date(day.year, 10, 15):
+                        mode = "late"
+                        handled = day + timedelta(days=rng.randint(35, 75))
+                elif draw < _LATE_CHANCE + _DUPLICATE_CHANCE:
+                    mode = "duplicate"
+        elif mode == "late":
+            handled = day + timedelta(days=rng.randint(35, 50))
+        case.plan(handled, _SUPPORT, partial(self._support, case, handled, day, code, mode))
 
     def _decision(self, commune_code: str, year: int, month: int) -> tuple[date, str]:
         """The commune's recognition decision: in December for the annual review, else on the
@@ -1042,9 +1615,24 @@ class _Generator:
 
     # Facts --------------------------------------------------------------------------------
 
-    def _leave(
-        self, case_files: CaseFiles, case: _Case, day: date, member_id: str, reason: str
-    ) -> None:
+    def _context(
+        self,
+        case: _Case,
+        day: date,
+        *,
+        reason: str | None = None,
+        evidence: str | None = None,
+        actor: str | None = None,
+        delay: int | None = None,
+    ) -> FactContext:
+        """Who records a fact handled on ``day``, and when: after a short delay (unless given),
+        at office hours, after the household's previous fact."""
+        case.clock = _next_moment(case.clock, day, case.rng, delay)
+        return FactContext(
+            actor=actor or case.actor, reason=reason, evidence=evidence, recorded_at=case.clock
+        )
+
+    def _leave(self, case: _Case, day: date, member_id: str, reason: str) -> None:
         member = case.household.members[member_id]
         if not member.present_on(day) or member.relation == "head":
             return
@@ -1053,18 +1641,18 @@ class _Generator:
             "marriage": "Kết hôn, chuyển về nhà chồng",
             "moving": "Chuyển đi nơi khác làm ăn",
         }[reason]
-        change = case_files.departure(
+        change = self.case_files.departure(
             RecordDeparture(
                 household_id=case.household.id,
                 member_id=member_id,
                 left_on=day,
-                context=FactContext(actor=case.actor, reason=text),
+                context=self._context(case, day, reason=text),
             )
         )
         change(case.household)
         case.left[reason] += 1
 
-    def _birth(self, case_files: CaseFiles, case: _Case, day: date, mother_id: str) -> None:
+    def _birth(self, case: _Case, day: date, mother_id: str) -> None:
         mother = case.household.members[mother_id]
         if not mother.present_on(day):
             return
@@ -1078,9 +1666,9 @@ class _Generator:
             ethnicity=case.ethnicity,
             relation=relation,
         )
-        self._join(case_files, case, day, details, "Sinh con", "birth")
+        self._join(case, day, details, "Sinh con", "birth")
 
-    def _bride(self, case_files: CaseFiles, case: _Case, day: date) -> None:
+    def _bride(self, case: _Case, day: date) -> None:
         rng = case.rng
         ethnicity = case.ethnicity if rng.random() < 0.75 else KINH
         age = rng.randint(19, 29)
@@ -1095,47 +1683,31 @@ class _Generator:
             relation="child_in_law",
             national_id=national_id,
         )
-        self._join(case_files, case, day, details, "Kết hôn, nhập hộ nhà chồng", "marriage")
+        self._join(case, day, details, "Kết hôn, nhập hộ nhà chồng", "marriage")
 
-    def _join(
-        self,
-        case_files: CaseFiles,
-        case: _Case,
-        day: date,
-        details: MemberDetails,
-        reason: str,
-        kind: str,
-    ) -> None:
-        change, _ = case_files.member_joining(
+    def _join(self, case: _Case, day: date, details: MemberDetails, reason: str, kind: str) -> None:
+        change, _ = self.case_files.member_joining(
             AddMember(
                 household_id=case.household.id,
                 member=details,
                 joined_on=day,
-                context=FactContext(actor=case.actor, reason=reason),
+                context=self._context(case, day, reason=reason),
             )
         )
         change(case.household)
         case.joined[kind] += 1
 
-    def _survey(
-        self,
-        case_files: CaseFiles,
-        case: _Case,
-        day: date,
-        review: str,
-        target: object,
-        reason: str,
-    ) -> None:
+    def _survey(self, case: _Case, day: date, review: str, target: Status, reason: str) -> None:
         standard = self._standard(day)
-        income, deprivations = _survey_values(case, standard, str(target), day)
-        change, _ = case_files.survey(
+        income, deprivations = _survey_values(case, standard, target, day)
+        change, _ = self.case_files.survey(
             RecordSurvey(
                 household_id=case.household.id,
                 surveyed_on=day,
                 review=review,
                 income_per_capita=income,
                 deprivations=deprivations,
-                context=FactContext(actor=case.actor, reason=reason, evidence="Phiếu B"),
+                context=self._context(case, day, reason=reason, evidence="Phiếu B"),
             )
         )
         change(case.household)
@@ -1154,8 +1726,142 @@ class _Generator:
             found = self.standards[day.year] = standard_on(day)
         return found
 
-    def _support(self, case_files: CaseFiles, case: _Case, day: date, code: str) -> str | None:
-        """Records the support if the household may receive it on the day; its id, or None."""
+    # Recognitions, their corrections and revocations ------------------------------------------
+
+    def _recognition(
+        self,
+        case: _Case,
+        day: date,
+        status: Status,
+        decision_no: str,
+        reason: str,
+        t: int,
+        review: str,
+    ) -> None:
+        """Records the decision; a showcase may record it with the wrong status, and a few
+        clerks mistype its number or enter it twice (each put right later)."""
+        household = case.household
+        rng = case.rng
+        show = case.showcase
+        recorded: Status = status
+        number = decision_no
+        mistake = show.mistyped_status if show is not None and review == "annual" else None
+        if mistake is not None and mistake[0] == t:
+            recorded = mistake[1]
+        elif show is None and rng.random() < _MISTYPED_NUMBER_CHANCE:
+            number = _mistyped(decision_no)
+        change, recognition_id = self.case_files.recognition(
+            RecordRecognition(
+                household_id=household.id,
+                status=recorded,
+                decided_on=day,
+                decision_no=number,
+                context=self._context(case, day, reason=reason, evidence=number),
+            )
+        )
+        change(household)
+        if recorded != status:
+            fixed_on = min(_working_day(date(day.year + 1, 2, rng.randint(16, 26))), LAST_DAY)
+            why = (
+                f"Nhập sai mức sống: Quyết định số {decision_no} công nhận {_STATUS_VI[status]}, "
+                f"không phải {_STATUS_VI[recorded]}"
+            )
+            case.plan(
+                fixed_on,
+                _CORRECTION,
+                partial(self._correct, case, fixed_on, recognition_id, status, None, why),
+            )
+        elif number != decision_no:
+            fixed_on = min(day + timedelta(days=rng.randint(10, 45)), LAST_DAY)
+            why = f"Sửa số quyết định nhập nhầm {number}: đúng là {decision_no}"
+            case.plan(
+                fixed_on,
+                _CORRECTION,
+                partial(self._correct, case, fixed_on, recognition_id, None, decision_no, why),
+            )
+        twice = (
+            show.duplicate_recognition == t and review == "annual"
+            if show is not None
+            else rng.random() < _DUPLICATE_RECOGNITION_CHANCE
+        )
+        if twice:
+            entered_on = min(day + timedelta(days=rng.randint(1, 5)), LAST_DAY)
+            case.plan(
+                entered_on,
+                _RECOGNITION,
+                partial(self._recognition_again, case, entered_on, recorded, day, number, reason),
+            )
+
+    def _recognition_again(
+        self,
+        case: _Case,
+        handled_on: date,
+        status: Status,
+        decided_on: date,
+        decision_no: str,
+        reason: str,
+    ) -> None:
+        """The district office enters a decision the commune already entered; revoked later."""
+        change, copy_id = self.case_files.recognition(
+            RecordRecognition(
+                household_id=case.household.id,
+                status=status,
+                decided_on=decided_on,
+                decision_no=decision_no,
+                context=self._context(
+                    case,
+                    handled_on,
+                    reason=reason,
+                    evidence=decision_no,
+                    actor=case.district_actor,
+                    delay=0,
+                ),
+            )
+        )
+        change(case.household)
+        revoked_on = min(handled_on + timedelta(days=case.rng.randint(7, 40)), LAST_DAY)
+        why = f"Ghi trùng Quyết định số {decision_no}: hủy bản ghi trùng"
+        case.plan(revoked_on, _CORRECTION, partial(self._revoke, case, revoked_on, copy_id, why))
+
+    def _correct(
+        self,
+        case: _Case,
+        day: date,
+        recognition_id: str,
+        status: Status | None,
+        decision_no: str | None,
+        reason: str,
+    ) -> None:
+        evidence = decision_no or case.household.decision_numbers[recognition_id]
+        change = self.case_files.recognition_correction(
+            CorrectRecognition(
+                household_id=case.household.id,
+                recognition_id=recognition_id,
+                context=self._context(case, day, reason=reason, evidence=evidence, delay=0),
+                status=status,
+                decision_no=decision_no,
+            )
+        )
+        change(case.household)
+        case.anomalies["recognition_corrected"] += 1
+
+    def _revoke(self, case: _Case, day: date, recognition_id: str, reason: str) -> None:
+        change = self.case_files.recognition_revocation(
+            RevokeRecognition(
+                household_id=case.household.id,
+                recognition_id=recognition_id,
+                revoked_on=day,
+                context=self._context(case, day, reason=reason, delay=0),
+            )
+        )
+        change(case.household)
+        case.anomalies["recognition_revoked"] += 1
+
+    # Supports, their duplicates and reversals --------------------------------------------------
+
+    def _support(self, case: _Case, handled_on: date, day: date, code: str, mode: str) -> None:
+        """Records the support provided on ``day`` if the household may receive it then and, for
+        money, an allocation has enough left."""
         household = case.household
         rng = case.rng
         kind = self.catalogue[code]
@@ -1164,61 +1870,186 @@ class _Generator:
         if code == "nutrition":
             children = [m for m in present if age_on(m.birth_date, day) < 16]
             if not children:
-                return None
+                return
             member = rng.choice(children)
         elif code == "vocational_training":
             learners = [m for m in present if 16 <= age_on(m.birth_date, day) <= 45]
             if not learners:
-                return None
+                return
             member = rng.choice(learners)
         elif code == "employment_support":
             workers = [m for m in present if 18 <= age_on(m.birth_date, day) <= 50]
             member = rng.choice(workers) if workers and rng.random() < 0.6 else None
         if refusal_reason(kind, _eligibility(household, day, member)) is not None:
-            return None
+            return
 
         model = None
         certified = None
+        amount: int | None = None
+        livestock = False
         if code == "livelihood_model":
-            name, unit, low, high = rng.choice(_LIVELIHOOD_MODELS)
-            quantity = float(rng.randint(low, high))
+            name, unit, low, high, price = rng.choice(_LIVELIHOOD_MODELS)
+            count = rng.randint(low, high)
+            quantity, amount = float(count), count * price
             model = f"{name} – {case.unit.name} {day.year}"
+            livestock = name in _LIVESTOCK_MODELS
         elif code == "agricultural_production":
-            unit, low, high, step = rng.choice(_AGRICULTURAL_INPUTS)
-            quantity = float(rng.randrange(low, high + 1, step))
+            unit, low, high, step, price = rng.choice(_AGRICULTURAL_INPUTS)
+            count = rng.randrange(low, high + 1, step)
+            quantity, amount = float(count), count * price
         elif code == "nutrition":
-            unit, quantity = "tháng", float(rng.randint(3, 12))
+            unit, quantity = "kg sữa bột", float(rng.randint(4, 18))
         elif code == "vocational_training":
-            unit, quantity = "tháng", float(rng.randint(1, 3))
+            months = rng.randint(1, 3)
+            unit, quantity = "tháng", float(months)
+            amount = months * rng.choice(_TRAINING_PER_MONTH)
             certified = rng.random() < 0.45
         elif code == "employment_support":
             unit, quantity = "lượt", 1.0
         elif code == "information_access":
-            unit, quantity = rng.choice(("bộ thu thanh", "ti vi", "điện thoại thông minh")), 1.0
+            (unit, amount), quantity = rng.choice(_DEVICES), 1.0
         elif code == "health_insurance":
             unit, quantity = "thẻ BHYT", float(len(present))
         else:  # housing
             unit, quantity = "căn nhà", 1.0
-        change, support_id = case_files.support(
+            amount = rng.choice(_HOUSING_AMOUNTS)
+        allocation = None
+        if amount is not None:
+            allocation = self.funds.find(
+                day.year, kind.programme_line, case.unit, amount, livestock
+            )
+            if allocation is None:
+                case.refused += 1
+                return
+        change, support_id = self.case_files.support(
             RecordSupport(
                 household_id=household.id,
                 support_type=code,
                 provided_on=day,
-                context=FactContext(actor=case.actor),
+                context=self._context(case, handled_on, delay=0 if mode == "late" else None),
                 member_id=member.member_id if member else None,
+                amount=amount,
                 quantity=quantity,
                 unit=unit,
+                allocation_id=allocation.id if allocation is not None else None,
                 model=model,
                 certified=certified,
             )
         )
         change(household)
+        if allocation is not None and amount is not None:
+            self.funds.draw(
+                allocation, support_id, household, amount, day, kind.programme_line, case.actor
+            )
         if code == "housing":
+            if case.housing_done:
+                case.anomalies["repeated_housing"] += 1
             case.housing_done = True
             case.remedied.update(("housing_quality", "housing_area"))
         elif code == "information_access":
             case.remedied.add("information_access")
-        return support_id
+
+        if mode == "late":
+            case.anomalies["late_recording"] += 1
+        elif mode == "duplicate":
+            again = case.clock.astimezone(VIETNAM).date() + timedelta(days=rng.randint(2, 6))
+            reverse = case.showcase is None and rng.random() < _DUPLICATE_REVERSED
+            case.plan(
+                again, _SUPPORT, partial(self._support_again, case, again, support_id, reverse)
+            )
+        elif mode == "repeat":
+            self._plan_support(case, day + timedelta(days=rng.randint(40, 90)), code, "")
+        pending = case.reversal_pending and amount is not None
+        if pending or (case.showcase is None and rng.random() < _REVERSAL_CHANCE):
+            case.reversal_pending = case.reversal_pending and not pending
+            year_end = min(date(day.year, 12, 31), LAST_DAY)
+            reversed_on = max(
+                handled_on, min(handled_on + timedelta(days=rng.randint(3, 25)), year_end)
+            )
+            why = rng.choice(_REVERSAL_REASONS)
+            case.plan(
+                reversed_on, _REVERSAL, partial(self._reverse, case, reversed_on, support_id, why)
+            )
+
+    def _support_again(self, case: _Case, handled_on: date, support_id: str, reverse: bool) -> None:
+        """The district office enters a support the commune already entered (same household,
+        member, type and date), drawing on an allocation again; reversed later, or not."""
+        household = case.household
+        support = household.supports[support_id]
+        if support.reversed_on is not None:
+            return
+        kind = self.catalogue[support.support_type]
+        member = household.members[support.member_id] if support.member_id else None
+        if refusal_reason(kind, _eligibility(household, support.provided_on, member)) is not None:
+            return
+        allocation = None
+        if support.amount is not None:
+            livestock = (support.model or "").startswith(_LIVESTOCK_MODELS)
+            allocation = self.funds.find(
+                support.provided_on.year,
+                support.programme_line,
+                case.unit,
+                support.amount,
+                livestock,
+            )
+            if allocation is None:
+                case.refused += 1
+                return
+        change, copy_id = self.case_files.support(
+            RecordSupport(
+                household_id=household.id,
+                support_type=support.support_type,
+                provided_on=support.provided_on,
+                context=self._context(case, handled_on, actor=case.district_actor, delay=0),
+                member_id=support.member_id,
+                amount=support.amount,
+                quantity=support.quantity,
+                unit=support.unit,
+                allocation_id=allocation.id if allocation is not None else None,
+                model=support.model,
+                certified=support.certified,
+            )
+        )
+        change(household)
+        if allocation is not None and support.amount is not None:
+            self.funds.draw(
+                allocation,
+                copy_id,
+                household,
+                support.amount,
+                support.provided_on,
+                support.programme_line,
+                case.district_actor,
+            )
+        case.anomalies["duplicate_support"] += 1
+        if support.support_type == "housing":
+            case.anomalies["repeated_housing"] += 1
+        if reverse:
+            reversed_on = min(handled_on + timedelta(days=case.rng.randint(15, 60)), LAST_DAY)
+            case.plan(
+                reversed_on,
+                _REVERSAL,
+                partial(self._reverse, case, reversed_on, copy_id, _DUPLICATE_REASON),
+            )
+
+    def _reverse(self, case: _Case, day: date, support_id: str, reason: str) -> None:
+        """Reverses the support; its money, if any, goes back to its allocation."""
+        household = case.household
+        support = household.supports[support_id]
+        if support.reversed_on is not None:
+            return
+        change = self.case_files.support_reversal(
+            ReverseSupport(
+                household_id=household.id,
+                support_id=support_id,
+                reversed_on=day,
+                context=self._context(case, day, reason=reason),
+            )
+        )
+        change(household)
+        if support.allocation_id is not None:
+            self.funds.give_back(support.allocation_id, support_id, day, case.actor, reason)
+        case.reversals += 1
 
 
 def _eligibility(household: Household, day: date, member: Member | None) -> EligibilityFacts:
@@ -1491,7 +2322,20 @@ def _tally(summary: DemoSummary, case: _Case) -> None:
                 summary.windows["expired"] += 1
     for support in household.supports.values():
         summary.supports[support.support_type] += 1
+        if support.amount is not None:
+            summary.money_supports += 1
+            if support.reversed_on is None:
+                summary.disbursed += support.amount
     summary.reversals += case.reversals
+    summary.refused_for_funds += case.refused
+    summary.anomalies.update(case.anomalies)
     for year in YEARS:
         status = status_on(household.recognitions, date(year, 12, 31)).status
         summary.year_end.setdefault(year, Counter())[status] += 1
+
+
+def _tally_funds(summary: DemoSummary, funds: _Funds) -> None:
+    summary.allocations = len(funds.by_id)
+    summary.allocated = sum(allocation.allocated for allocation in funds.by_id.values())
+    summary.allocation_increases = funds.top_ups
+    summary.allocation_reductions = funds.reductions

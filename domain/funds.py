@@ -4,7 +4,6 @@ year, one programme line and one administrative unit; supports draw on it, rever
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 from uuid import UUID
@@ -15,14 +14,6 @@ from domain.errors import InsufficientFunds, violated
 from domain.household import FactContext
 
 SOURCES = ("central_investment", "central_recurrent", "local", "mobilized")
-
-
-@dataclass(frozen=True)
-class Draw:
-    support_id: str
-    household_id: str
-    amount: int
-    provided_on: date
 
 
 class FundAllocation(Aggregate):
@@ -92,9 +83,7 @@ class FundAllocation(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             allocation = cast(FundAllocation, aggregate)
-            allocation.draws[self.support_id] = Draw(
-                self.support_id, self.household_id, self.amount, self.provided_on
-            )
+            allocation.draws[self.support_id] = self.amount
             allocation.spent += self.amount
 
     class FundsReturned(Event):
@@ -123,7 +112,8 @@ class FundAllocation(Aggregate):
         self.spent = 0
         self.decision_no = ""
         self.decided_on = date.min
-        self.draws: dict[str, Draw] = {}
+        # Only what the balance needs: the read model keeps who received it and when.
+        self.draws: dict[str, int] = {}
         self.returned: set[str] = set()
 
     @property
@@ -216,13 +206,13 @@ class FundAllocation(Aggregate):
         )
 
     def give_back(self, support_id: str, returned_on: date, actor: str, reason: str | None) -> None:
-        draw = self.draws.get(support_id)
-        if draw is None or support_id in self.returned:
+        amount = self.draws.get(support_id)
+        if amount is None or support_id in self.returned:
             return
         self.trigger_event(
             self.FundsReturned,
             support_id=support_id,
-            amount=draw.amount,
+            amount=amount,
             returned_on=returned_on,
             actor=actor,
             reason=reason,

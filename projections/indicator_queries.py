@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, literal, or_, select, true, union
+from sqlalchemy import case, false, func, literal, or_, select, true, union
 from sqlalchemy.engine import Connection, Engine
 
 from domain.calendar import add_months
@@ -115,18 +115,27 @@ class IndicatorQueries:
     def _minority(
         self, connection: Connection, communes: list[str] | None, on: date
     ) -> tuple[int, int]:
-        minority = and_(
-            households.c.head_ethnicity.is_not(None),
-            households.c.head_ethnicity.not_in(NOT_MINORITY_ETHNICITIES),
-            households.c.registered_on <= on,
-            self._in_area(households.c.commune_code, communes),
+        """Households whose head on the date is of an ethnic minority, and how many are poor."""
+        heads = (
+            select(members.c.household_id)
+            .join(households, households.c.household_id == members.c.household_id)
+            .where(
+                members.c.relation == "head",
+                members.c.joined_on <= on,
+                or_(members.c.left_on.is_(None), members.c.left_on > on),
+                members.c.ethnicity.not_in(NOT_MINORITY_ETHNICITIES),
+                households.c.registered_on <= on,
+                self._in_area(households.c.commune_code, communes),
+            )
+            .distinct()
+            .subquery()
         )
-        total = connection.execute(select(func.count()).where(minority)).scalar()
+        total = connection.execute(select(func.count()).select_from(heads)).scalar()
         poor = self._status_at(communes, on, ("poor",)).subquery()
         poor_count = connection.execute(
-            select(func.count())
-            .select_from(poor.join(households, households.c.household_id == poor.c.household_id))
-            .where(minority)
+            select(func.count()).select_from(
+                poor.join(heads, heads.c.household_id == poor.c.household_id)
+            )
         ).scalar()
         return int(total or 0), int(poor_count or 0)
 

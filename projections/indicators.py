@@ -34,8 +34,6 @@ households = Table(
     Column("household_id", String(36), primary_key=True),
     Column("commune_code", String(10), nullable=False),
     Column("registered_on", Date, nullable=False),
-    Column("head_member_id", String(36)),
-    Column("head_ethnicity", String(2)),
     Index("ri_households_commune", "commune_code", "registered_on"),
 )
 members = Table(
@@ -45,9 +43,11 @@ members = Table(
     Column("household_id", String(36), nullable=False),
     Column("birth_date", Date, nullable=False),
     Column("ethnicity", String(2), nullable=False),
+    Column("relation", String(20), nullable=False),
     Column("joined_on", Date, nullable=False),
     Column("left_on", Date),
     Index("ri_members_household", "household_id"),
+    Index("ri_members_heads", "relation", "joined_on"),
 )
 surveys = Table(
     "ri_surveys",
@@ -83,6 +83,7 @@ def _member(household_id: str, member: dict[str, Any], joined_on: Any) -> dict[s
         "household_id": household_id,
         "birth_date": member["birth_date"],
         "ethnicity": member["ethnicity"],
+        "relation": member["relation"],
         "joined_on": joined_on,
         "left_on": None,
     }
@@ -90,7 +91,7 @@ def _member(household_id: str, member: dict[str, Any], joined_on: Any) -> dict[s
 
 class IndicatorsProjection:
     name = "indicators"
-    code_version = 1
+    code_version = 2
     metadata = metadata
     topics = frozenset(
         {
@@ -130,14 +131,11 @@ class IndicatorsProjection:
         owner = str(fact.originator_id)
         topic = fact.topic
         if topic == H.Registered.TOPIC:
-            head = next((m for m in data["members"] if m["relation"] == "head"), None)
             inserts[households.name].append(
                 {
                     "household_id": owner,
                     "commune_code": data["commune_code"],
                     "registered_on": data["registered_on"],
-                    "head_member_id": head["member_id"] if head else None,
-                    "head_ethnicity": head["ethnicity"] if head else None,
                 }
             )
             inserts[members.name].extend(
@@ -145,16 +143,6 @@ class IndicatorsProjection:
             )
         elif topic == H.MemberJoined.TOPIC:
             inserts[members.name].append(_member(owner, data["member"], data["joined_on"]))
-            if data["member"]["relation"] == "head":
-                updates.append(
-                    (
-                        households.update().where(households.c.household_id == owner),
-                        {
-                            "head_member_id": data["member"]["member_id"],
-                            "head_ethnicity": data["member"]["ethnicity"],
-                        },
-                    )
-                )
         elif topic == H.MemberLeft.TOPIC:
             updates.append(
                 (
@@ -163,19 +151,11 @@ class IndicatorsProjection:
                 )
             )
         elif topic == H.MemberDetailsCorrected.TOPIC:
-            changes = {k: v for k, v in data["changes"].items() if k in ("birth_date", "ethnicity")}
+            kept = ("birth_date", "ethnicity", "relation")
+            changes = {k: v for k, v in data["changes"].items() if k in kept}
             if changes:
                 updates.append(
                     (members.update().where(members.c.member_id == data["member_id"]), changes)
-                )
-            if "ethnicity" in changes:
-                updates.append(
-                    (
-                        households.update()
-                        .where(households.c.household_id == owner)
-                        .where(households.c.head_member_id == data["member_id"]),
-                        {"head_ethnicity": changes["ethnicity"]},
-                    )
                 )
         elif topic == H.SurveyRecorded.TOPIC:
             deprivations = data["deprivations"]
