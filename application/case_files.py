@@ -32,6 +32,7 @@ from application.commands import (
     RevokeRecognition,
     Written,
 )
+from domain.calendar import date_in_vietnam
 from domain.errors import (
     Conflict,
     FieldError,
@@ -41,7 +42,7 @@ from domain.errors import (
     violated,
 )
 from domain.funds import SOURCES, FundAllocation
-from domain.household import Household, HouseholdCode, Member
+from domain.household import FactContext, Household, HouseholdCode, Member
 from domain.standards import AREAS, STATUSES, Area, Status, classify, standard_on
 from domain.status import Recognition, movement_of, status_on
 from domain.supports import (
@@ -215,7 +216,7 @@ class CaseFiles(Application[UUID]):
         )
         return household, HouseholdCode.claim(code, household.id)
 
-    def save_drafts(self, aggregates: Sequence[Household | HouseholdCode]) -> int:
+    def save_drafts(self, aggregates: Sequence[Aggregate]) -> int:
         """Saves many new or changed aggregates in one transaction: all or nothing.
 
         The bulk path (imports, demo data): one lock on the log for the whole batch.
@@ -300,7 +301,10 @@ class CaseFiles(Application[UUID]):
             ):
                 raise violated(("relation",), "the household already has a head")
             household.correct_member(
-                command.member_id, dict(command.changes), self.today(), command.context
+                command.member_id,
+                dict(command.changes),
+                self._correction_day(command.context),
+                command.context,
             )
 
         return change
@@ -423,7 +427,7 @@ class CaseFiles(Application[UUID]):
                 cast(Status, command.status or current.status),
                 command.decided_on or current.decided_on,
                 (command.decision_no or household.decision_numbers[current.recognition_id]).strip(),
-                self.today(),
+                self._correction_day(command.context),
                 command.context,
             )
 
@@ -787,6 +791,12 @@ class CaseFiles(Application[UUID]):
         if member is None:
             raise violated(loc, f"no member {member_id} in this household")
         return member
+
+    def _correction_day(self, context: FactContext) -> date:
+        """The day a correction is made: today, or the simulated recording day of demo data."""
+        if context.recorded_at is not None:
+            return date_in_vietnam(context.recorded_at)
+        return self.today()
 
     @staticmethod
     def _decided_after_registration(household: Household, decided_on: date) -> None:

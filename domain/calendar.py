@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
+
+# Business dates are Vietnamese dates (UTC+7, no daylight saving).
+VIETNAM = timezone(timedelta(hours=7), "ICT")
 
 
 def add_months(start: date, months: int) -> date:
@@ -20,3 +23,7 @@ def age_on(birth_date: date, on: date) -> int:
     if (on.month, on.day) < (birth_date.month, birth_date.day):
         years -= 1
     return years
+
+
+def date_in_vietnam(moment: datetime) -> date:
+    return moment.astimezone(VIETNAM).date()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-VIETNAM = timezone(timedelta(hours=7), "ICT")
+from domain.calendar import VIETNAM
 
 Today = Callable[[], date]
 

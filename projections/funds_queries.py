@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
+from domain.calendar import date_in_vietnam
 from domain.errors import NotFound, invalid
 from domain.status import Recognition, status_on
 from domain.supports import EligibilityFacts, SurveyFacts, refusal_reason, support_catalogue
@@ -238,7 +239,7 @@ class FundsQueries:
             else:
                 seen[key] = row.support_id
             recorded = _recorded_on(row.recorded_at_us)
-            delay = (recorded.date() - row.provided_on).days
+            delay = (date_in_vietnam(recorded) - row.provided_on).days
             if delay > LATE_RECORDING_DAYS:
                 items.append(
                     {
