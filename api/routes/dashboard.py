@@ -160,11 +160,13 @@ svg .value-label { fill: var(--ink); font-size: 10.5px; font-weight: 600; }
 .legend { display: flex; flex-wrap: wrap; gap: 14px; font-size: .8rem; color: var(--muted); }
 .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 3px;
   vertical-align: -2px; margin-right: 5px; }
-.reg-row {
-  display: grid; grid-template-columns: minmax(120px, 220px) 1fr; gap: 4px 12px;
-  padding: 8px 0; border-bottom: 1px solid var(--line); align-items: center;
+#register-bars {
+  display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); column-gap: 28px;
 }
-.reg-row:last-child { border-bottom: 0; }
+.reg-row {
+  display: grid; grid-template-columns: minmax(110px, 40%) 1fr; gap: 4px 12px;
+  padding: 7px 0; border-bottom: 1px solid var(--line); align-items: center;
+}
 .reg-name { font-size: .9rem; font-weight: 600; }
 .reg-name small { display: block; font-weight: 400; color: var(--muted); }
 .reg-bar { display: grid; grid-template-columns: 1fr 3.2em; gap: 6px; align-items: center; }
@@ -206,7 +208,8 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
   .cards { grid-template-columns: repeat(2, 1fr); gap: 8px; }
   .card .number { font-size: 1.35rem; }
   .grid { grid-template-columns: 1fr; }
-  .reg-row { grid-template-columns: 1fr; }
+  #register-bars { grid-template-columns: 1fr; }
+  .progress .head { flex-wrap: wrap; }
 }
 </style>
 </head>
@@ -367,7 +370,7 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
       return Promise.resolve();
     }
     return getJSON("/reference/units?" + q({parent: parent})).then(function (d) {
-      fill(commune, d.items, "— Toàn huyện / whole district —");
+      fill(commune, d.items, "— Toàn huyện —");
       commune.disabled = false;
     });
   }
@@ -419,7 +422,8 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
       var full = province ? plan.target : null;
       var scale = Math.max(full || 0, item.target || 0, item.value || 0, 1);
       var pct = function (v) { return Math.max(0, Math.min(100, (v || 0) * 100 / scale)); };
-      var bar = svg("svg", {viewBox: "0 0 100 10", preserveAspectRatio: "none",
+      var bar = item.target === null ? null : svg("svg", {viewBox: "0 0 100 10",
+        preserveAspectRatio: "none",
         role: "img", "aria-label": item.name_vi}, [
         svg("rect", {"class": "track", x: 0, y: 0, width: 100, height: 10}),
         svg("rect", {"class": "fill " + cls(item.on_track), x: 0, y: 0,
@@ -431,7 +435,8 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
       ]);
       var share = item.target && item.value !== null
         ? " · đạt " + fmt(item.value * 100 / item.target, "%") + "%" : "";
-      var sub = item.target === null ? "Không có chỉ tiêu cho đơn vị này · no target here"
+      var sub = item.target === null ? "Chỉ tiêu giao cho toàn tỉnh: " + fmt(plan.target) +
+          unitLabel(item.unit) + " đến " + config.plan.last_year + " · no target below the province"
         : "Chỉ tiêu đến hết năm " + ind.year + ": " + fmt(item.target) + unitLabel(item.unit) +
           " (vạch đỏ)" + share + " · mục tiêu " + config.plan.last_year + ": " + fmt(full) +
           unitLabel(item.unit);
@@ -718,7 +723,7 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
     yearSelect.value = String(config.year);
     var chain = config.chain;
     getJSON("/reference/units?" + q({parent: config.province.code})).then(function (d) {
-      fill(district, d.items, "— Toàn tỉnh / whole province —");
+      fill(district, d.items, "— Toàn tỉnh —");
       if (chain.length > 1) district.value = chain[1];
       return loadCommunes(district.value);
     }).then(function () {
