@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, false, func, literal, or_, select, true, union
+from sqlalchemy import and_, case, false, func, literal, or_, select, true, union
 from sqlalchemy.engine import Connection, Engine
 
 from domain.calendar import add_months
@@ -57,28 +57,46 @@ class IndicatorQueries:
     # The figures ----------------------------------------------------------------------------
 
     def figures(self, area: str, on: date, since: date) -> YearFigures:
+        return self.figures_on(area, [on], since)[on]
+
+    def figures_on(
+        self, area: str, dates: Sequence[date], since: date, detailed: Sequence[date] | None = None
+    ) -> dict[date, YearFigures]:
+        """The figures on each date: counts for all of them in one pass each; the survey and
+        worker figures, which need each date's own latest surveys and members, only for the
+        ``detailed`` dates (default all)."""
         communes = self._registers.communes_of(area)
+        dates = sorted(set(dates))
+        detailed = dates if detailed is None else sorted(set(detailed))
         with self._engine.connect() as connection:
-            poor, near_poor, registered = self._status_counts(connection, communes, on)
-            minority_households, minority_poor = self._minority(connection, communes, on)
-            surveyed, not_deprived = self._latest_surveys(connection, communes, on)
-            workers, trained, certified = self._workers(connection, communes, on, since)
-            models, housing = self._supports(connection, communes, on, since)
-        return YearFigures(
-            on=on,
-            households=registered,
-            poor=poor,
-            near_poor=near_poor,
-            minority_households=minority_households,
-            minority_poor=minority_poor,
-            surveyed=surveyed,
-            not_deprived=not_deprived,
-            workers=workers,
-            workers_trained=trained,
-            workers_certified=certified,
-            livelihood_models=models,
-            housing_supported=housing,
-        )
+            statuses = self._status_counts(connection, communes, dates)
+            minority = self._minority(connection, communes, dates)
+            supported = self._supports(connection, communes, dates, since)
+            per_date: dict[date, YearFigures] = {}
+            for on in dates:
+                if on in detailed:
+                    surveyed, not_deprived = self._latest_surveys(connection, communes, on)
+                    workers = self._workers(connection, communes, on, since)
+                else:
+                    surveyed = not_deprived = dict.fromkeys(DEPRIVATION_CODES, 0)
+                    workers = (0, 0, 0)
+                poor, near_poor, registered = statuses[on]
+                per_date[on] = YearFigures(
+                    on=on,
+                    households=registered,
+                    poor=poor,
+                    near_poor=near_poor,
+                    minority_households=minority[on][0],
+                    minority_poor=minority[on][1],
+                    surveyed=surveyed,
+                    not_deprived=not_deprived,
+                    workers=workers[0],
+                    workers_trained=workers[1],
+                    workers_certified=workers[2],
+                    livelihood_models=supported[on][0],
+                    housing_supported=supported[on][1],
+                )
+        return per_date
 
     @staticmethod
     def _in_area(column: Any, communes: list[str] | None) -> Any:
@@ -94,50 +112,96 @@ class IndicatorQueries:
             self._in_area(table.c.commune_code, communes),
         )
 
+    @staticmethod
+    def _on(valid_from: Any, valid_to: Any, on: date) -> Any:
+        return and_(valid_from <= on, valid_to > on)
+
     def _status_counts(
-        self, connection: Connection, communes: list[str] | None, on: date
-    ) -> tuple[int, int, int]:
-        at = self._status_at(communes, on, ("poor", "near_poor")).subquery()
-        counts: dict[str, int] = {
-            status: int(count)
-            for status, count in connection.execute(
-                select(at.c.status, func.count()).group_by(at.c.status)
+        self, connection: Connection, communes: list[str] | None, dates: Sequence[date]
+    ) -> dict[date, tuple[int, int, int]]:
+        """(poor, near-poor, households registered) on each date, one pass over each table."""
+        table = status_intervals
+        columns: list[Any] = []
+        for on in dates:
+            valid = self._on(table.c.valid_from, table.c.valid_to, on)
+            for status in ("poor", "near_poor"):
+                columns.append(func.sum(case((and_(valid, table.c.status == status), 1), else_=0)))
+        statuses = connection.execute(
+            select(*columns).where(
+                table.c.superseded_at_us == CURRENT,
+                table.c.status.in_(("poor", "near_poor")),
+                table.c.valid_from <= max(dates),
+                self._in_area(table.c.commune_code, communes),
             )
-        }
+        ).one()
         registered = connection.execute(
-            select(func.count())
-            .select_from(households)
-            .where(households.c.registered_on <= on)
-            .where(self._in_area(households.c.commune_code, communes))
-        ).scalar()
-        return int(counts.get("poor", 0)), int(counts.get("near_poor", 0)), int(registered or 0)
+            select(
+                *(func.sum(case((households.c.registered_on <= on, 1), else_=0)) for on in dates)
+            ).where(self._in_area(households.c.commune_code, communes))
+        ).one()
+        return {
+            on: (
+                int(statuses[2 * i] or 0),
+                int(statuses[2 * i + 1] or 0),
+                int(registered[i] or 0),
+            )
+            for i, on in enumerate(dates)
+        }
 
     def _minority(
-        self, connection: Connection, communes: list[str] | None, on: date
-    ) -> tuple[int, int]:
-        """Households whose head on the date is of an ethnic minority, and how many are poor."""
+        self, connection: Connection, communes: list[str] | None, dates: Sequence[date]
+    ) -> dict[date, tuple[int, int]]:
+        """Households whose head on each date is of an ethnic minority, and how many are poor."""
         heads = (
-            select(members.c.household_id)
+            select(
+                members.c.household_id,
+                members.c.joined_on,
+                members.c.left_on,
+                households.c.registered_on,
+            )
             .join(households, households.c.household_id == members.c.household_id)
             .where(
                 members.c.relation == "head",
-                members.c.joined_on <= on,
-                or_(members.c.left_on.is_(None), members.c.left_on > on),
                 members.c.ethnicity.not_in(NOT_MINORITY_ETHNICITIES),
-                households.c.registered_on <= on,
                 self._in_area(households.c.commune_code, communes),
             )
-            .distinct()
             .subquery()
         )
-        total = connection.execute(select(func.count()).select_from(heads)).scalar()
-        poor = self._status_at(communes, on, ("poor",)).subquery()
-        poor_count = connection.execute(
-            select(func.count()).select_from(
-                poor.join(heads, heads.c.household_id == poor.c.household_id)
+
+        def head_on(on: date) -> Any:
+            return and_(
+                heads.c.joined_on <= on,
+                or_(heads.c.left_on.is_(None), heads.c.left_on > on),
+                heads.c.registered_on <= on,
             )
-        ).scalar()
-        return int(total or 0), int(poor_count or 0)
+
+        totals = connection.execute(
+            select(*(func.sum(case((head_on(on), 1), else_=0)) for on in dates))
+        ).one()
+        poor = status_intervals
+        poor_counts = connection.execute(
+            select(
+                *(
+                    func.sum(
+                        case(
+                            (
+                                and_(head_on(on), self._on(poor.c.valid_from, poor.c.valid_to, on)),
+                                1,
+                            ),
+                            else_=0,
+                        )
+                    )
+                    for on in dates
+                )
+            )
+            .select_from(heads.join(poor, poor.c.household_id == heads.c.household_id))
+            .where(
+                poor.c.superseded_at_us == CURRENT,
+                poor.c.status == "poor",
+                poor.c.valid_from <= max(dates),
+            )
+        ).one()
+        return {on: (int(totals[i] or 0), int(poor_counts[i] or 0)) for i, on in enumerate(dates)}
 
     def _latest_surveys(
         self, connection: Connection, communes: list[str] | None, on: date
@@ -230,31 +294,62 @@ class IndicatorQueries:
         return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
     def _supports(
-        self, connection: Connection, communes: list[str] | None, on: date, since: date
-    ) -> tuple[int, int]:
+        self,
+        connection: Connection,
+        communes: list[str] | None,
+        dates: Sequence[date],
+        since: date,
+    ) -> dict[date, tuple[int, int]]:
+        """Distinct livelihood models, and households given housing, from ``since`` to each
+        date (unreversed supports only)."""
         base = (
-            select(supports.c.support_type, supports.c.model, supports.c.household_id)
+            select(
+                supports.c.support_type,
+                supports.c.model,
+                supports.c.household_id,
+                supports.c.provided_on,
+            )
             .join(households, households.c.household_id == supports.c.household_id)
             .where(
                 supports.c.support_type.in_(("livelihood_model", "housing")),
                 supports.c.reversed == false(),
                 supports.c.provided_on >= since,
-                supports.c.provided_on <= on,
+                supports.c.provided_on <= max(dates),
                 self._in_area(households.c.commune_code, communes),
             )
             .subquery()
         )
-        models = connection.execute(
-            select(func.count(func.distinct(base.c.model))).where(
-                base.c.support_type == "livelihood_model"
+        columns: list[Any] = []
+        for on in dates:
+            columns.append(
+                func.count(
+                    func.distinct(
+                        case(
+                            (
+                                and_(
+                                    base.c.support_type == "livelihood_model",
+                                    base.c.provided_on <= on,
+                                ),
+                                base.c.model,
+                            )
+                        )
+                    )
+                )
             )
-        ).scalar()
-        housing = connection.execute(
-            select(func.count(func.distinct(base.c.household_id))).where(
-                base.c.support_type == "housing"
+            columns.append(
+                func.count(
+                    func.distinct(
+                        case(
+                            (
+                                and_(base.c.support_type == "housing", base.c.provided_on <= on),
+                                base.c.household_id,
+                            )
+                        )
+                    )
+                )
             )
-        ).scalar()
-        return int(models or 0), int(housing or 0)
+        row = connection.execute(select(*columns)).one()
+        return {on: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, on in enumerate(dates)}
 
     # Deprivation analysis -------------------------------------------------------------------
 
@@ -291,11 +386,16 @@ class IndicatorQueries:
     def indicators(self, area: str, year: int) -> dict[str, Any]:
         the_plan = plan()
         on = date(year, 12, 31)
-        baseline = self.figures(area, the_plan.baseline, the_plan.baseline)
-        by_year = {
-            y: self.figures(area, date(y, 12, 31), the_plan.baseline)
-            for y in range(min(the_plan.first_year, year) - 1, year + 1)
-        }
+        years = range(min(the_plan.first_year, year) - 1, year + 1)
+        ends = {y: date(y, 12, 31) for y in years}
+        # Survey and worker figures for the years shown; the year before the first only
+        # serves the first change in the poverty rates, the baseline only its counts.
+        shown = [ends[y] for y in years if y >= min(the_plan.first_year, year)]
+        figures = self.figures_on(
+            area, [the_plan.baseline, *ends.values()], the_plan.baseline, detailed=shown
+        )
+        baseline = figures[the_plan.baseline]
+        by_year = {y: figures[ends[y]] for y in years}
         values_by_year = {
             y: _values(by_year[y], by_year.get(y - 1), baseline)
             for y in by_year
