@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from domain.funds import FundAllocation
 from domain.household import Household
 from projections.log import Fact
-from projections.machinery import microseconds
+from projections.machinery import Inserts, RowFold, Updates, microseconds
 
 metadata = MetaData()
 
@@ -124,7 +124,7 @@ def _member_row(household_id: str, member: dict[str, Any], joined_on: Any) -> di
     }
 
 
-class FundsProjection:
+class FundsProjection(RowFold):
     name = "funds"
     code_version = 1
     metadata = metadata
@@ -148,10 +148,8 @@ class FundsProjection:
     )
 
     def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
-        # Inserts are gathered per table and written in bulk; updates keep their order, after
-        # the inserts of the same batch, since a fact can only change what came before it.
-        inserts: dict[Table, list[dict[str, Any]]] = {table: [] for table in metadata.sorted_tables}
-        updates: list[tuple[Any, dict[str, Any]]] = []
+        inserts: Inserts = {table.name: [] for table in metadata.sorted_tables}
+        updates: Updates = []
         # Balance changes add up, so a batch writes one update per allocation.
         balances: dict[str, list[int]] = {}
         for fact in facts:
@@ -160,12 +158,8 @@ class FundsProjection:
                 change = balances.setdefault(str(fact.originator_id), [0, 0])
                 change[column] += sign * fact.data[field]
             else:
-                self._fold(fact, inserts, updates)
-        for table in metadata.sorted_tables:
-            if inserts[table]:
-                connection.execute(table.insert(), inserts[table])
-        for statement, values in updates:
-            connection.execute(statement, values)
+                self.fold(fact, inserts, updates)
+        self.write(connection, inserts, updates)
         for allocation_id, (allocated, spent) in balances.items():
             connection.execute(
                 allocations.update()
@@ -176,29 +170,19 @@ class FundsProjection:
                 )
             )
 
-    def after_rebuild(self, connection: Connection) -> None:
-        if connection.dialect.name == "postgresql":
-            for table in metadata.sorted_tables:
-                connection.exec_driver_sql(f"ANALYZE {table.name}")
-
-    @staticmethod
-    def _fold(
-        fact: Fact,
-        inserts: dict[Table, list[dict[str, Any]]],
-        updates: list[tuple[Any, dict[str, Any]]],
-    ) -> None:
+    def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
         data = fact.data
         owner = str(fact.originator_id)
         topic = fact.topic
         if topic == H.Registered.TOPIC:
-            inserts[fund_households].append(
+            inserts[fund_households.name].append(
                 {"household_id": owner, "code": data["code"], "commune_code": data["commune_code"]}
             )
-            inserts[members].extend(
+            inserts[members.name].extend(
                 _member_row(owner, m, data["registered_on"]) for m in data["members"]
             )
         elif topic == H.MemberJoined.TOPIC:
-            inserts[members].append(_member_row(owner, data["member"], data["joined_on"]))
+            inserts[members.name].append(_member_row(owner, data["member"], data["joined_on"]))
         elif topic == H.MemberLeft.TOPIC:
             updates.append(
                 (
@@ -215,7 +199,7 @@ class FundsProjection:
                     )
                 )
         elif topic == H.SurveyRecorded.TOPIC:
-            inserts[surveys].append(
+            inserts[surveys.name].append(
                 {
                     "survey_id": data["survey_id"],
                     "household_id": owner,
@@ -228,7 +212,7 @@ class FundsProjection:
                 }
             )
         elif topic == H.RecognitionRecorded.TOPIC:
-            inserts[recognitions].append(
+            inserts[recognitions.name].append(
                 {
                     "recognition_id": data["recognition_id"],
                     "household_id": owner,
@@ -256,7 +240,7 @@ class FundsProjection:
                 )
             )
         elif topic == H.SupportRecorded.TOPIC:
-            inserts[supports].append(
+            inserts[supports.name].append(
                 {
                     "support_id": data["support_id"],
                     "household_id": owner,
@@ -283,7 +267,7 @@ class FundsProjection:
                 )
             )
         elif topic == A.Made.TOPIC:
-            inserts[allocations].append(
+            inserts[allocations.name].append(
                 {
                     "allocation_id": owner,
                     "source": data["source"],

@@ -3,7 +3,6 @@ ethnicity, members' ages and presence, each survey's deprivations, and supports.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -16,11 +15,11 @@ from sqlalchemy import (
     String,
     Table,
 )
-from sqlalchemy.engine import Connection
 
 from domain.household import Household as H
 from domain.reference import standards_data
 from projections.log import Fact
+from projections.machinery import Inserts, RowFold, Updates
 
 metadata = MetaData()
 
@@ -89,7 +88,7 @@ def _member(household_id: str, member: dict[str, Any], joined_on: Any) -> dict[s
     }
 
 
-class IndicatorsProjection:
+class IndicatorsProjection(RowFold):
     name = "indicators"
     code_version = 2
     metadata = metadata
@@ -105,28 +104,7 @@ class IndicatorsProjection:
         }
     )
 
-    def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
-        inserts: dict[str, list[dict[str, Any]]] = {t.name: [] for t in metadata.sorted_tables}
-        updates: list[tuple[Any, dict[str, Any]]] = []
-        for fact in facts:
-            self._fold(fact, inserts, updates)
-        for table in metadata.sorted_tables:
-            if inserts[table.name]:
-                connection.execute(table.insert(), inserts[table.name])
-        for statement, values in updates:
-            connection.execute(statement, values)
-
-    def after_rebuild(self, connection: Connection) -> None:
-        if connection.dialect.name == "postgresql":
-            for table in metadata.sorted_tables:
-                connection.exec_driver_sql(f"ANALYZE {table.name}")
-
-    @staticmethod
-    def _fold(
-        fact: Fact,
-        inserts: dict[str, list[dict[str, Any]]],
-        updates: list[tuple[Any, dict[str, Any]]],
-    ) -> None:
+    def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
         data = fact.data
         owner = str(fact.originator_id)
         topic = fact.topic

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -48,6 +48,44 @@ class Projection(Protocol):
 
     def after_rebuild(self, connection: Connection) -> None:
         """Work that a bulk load defers until its end (e.g. statistics)."""
+
+
+Inserts = dict[str, list[dict[str, Any]]]
+Updates = list[tuple[Any, dict[str, Any]]]
+
+
+def analyze(connection: Connection, metadata: MetaData) -> None:
+    """Fresh planner statistics after a bulk load (PostgreSQL)."""
+    if connection.dialect.name == "postgresql":
+        for table in metadata.sorted_tables:
+            connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+class RowFold:
+    """A projection that folds each fact into inserts and updates: the batch's inserts are
+    written in bulk per table, then its updates in order (a fact only changes earlier rows)."""
+
+    metadata: MetaData
+
+    def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        raise NotImplementedError
+
+    def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
+        inserts: Inserts = {table.name: [] for table in self.metadata.sorted_tables}
+        updates: Updates = []
+        for fact in facts:
+            self.fold(fact, inserts, updates)
+        self.write(connection, inserts, updates)
+
+    def write(self, connection: Connection, inserts: Inserts, updates: Updates) -> None:
+        for table in self.metadata.sorted_tables:
+            if inserts[table.name]:
+                connection.execute(table.insert(), inserts[table.name])
+        for statement, values in updates:
+            connection.execute(statement, values)
+
+    def after_rebuild(self, connection: Connection) -> None:
+        analyze(connection, self.metadata)
 
 
 class WorkerAlreadyRunning(RuntimeError):

@@ -33,7 +33,7 @@ from domain.household import Household
 from domain.standards import Status
 from domain.status import Recognition, steps, windows
 from projections.log import Fact
-from projections.machinery import microseconds
+from projections.machinery import analyze, microseconds
 
 OPEN_DATE = date(9999, 12, 31)
 CURRENT = 2**62  # superseded_at_us of rows that are still part of the register
@@ -302,9 +302,7 @@ class RegisterProjection:
             self._fold_recognitions(connection, recognition_facts)
 
     def after_rebuild(self, connection: Connection) -> None:
-        if connection.dialect.name == "postgresql":
-            for table in metadata.sorted_tables:
-                connection.exec_driver_sql(f"ANALYZE {table.name}")
+        analyze(connection, metadata)
 
     @staticmethod
     def _household_row(household_id: str, fact: Fact) -> dict[str, Any]:
