@@ -78,6 +78,10 @@ class Survey:
     deprivation_count: int
     recorded_version: int
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Survey:
+        # A recorded fact never changes: copies of the household share it.
+        return self
+
 
 @dataclass(frozen=True)
 class Support:
@@ -96,6 +100,10 @@ class Support:
     recorded_at: datetime
     reversed_on: date | None = None
     reversal_reason: str | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Support:
+        # Frozen: a reversal replaces it. Copies of the household share it.
+        return self
 
 
 @dataclass

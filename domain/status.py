@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from domain.calendar import add_months
 from domain.standards import Status
@@ -36,6 +36,10 @@ class Recognition:
     decided_on: date
     # Order of recording: on the same decision date the later recorded one wins.
     sequence: int
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Recognition:
+        # Frozen and made of immutable values: copies of a household share it.
+        return self
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ tracking_table = Table(
 )
 
 INCREMENTAL_BATCH = 500
+# The embedded default folds commands that arrive within this time of each other together.
+COALESCE_SECONDS = 0.02
 REBUILD_BATCH = 5000
 
 
@@ -163,10 +165,10 @@ class Projector:
         with self._catch_up_lock:
             while max_batches is None or batches < max_batches:
                 processed = self._process_next_batch(batch_size)
-                if processed == 0:
-                    break
                 read += processed
                 batches += 1
+                if processed < batch_size:
+                    break  # a short batch reached the end of the log
         return read
 
     def _process_next_batch(self, batch_size: int) -> int:
@@ -271,6 +273,8 @@ class InProcessProjections:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            # Let a burst of commands land, then fold them in one pass.
+            self._stop.wait(COALESCE_SECONDS)
             self._wake.clear()
             try:
                 for projector in self._projectors:
