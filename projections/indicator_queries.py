@@ -152,27 +152,25 @@ class IndicatorQueries:
         self, connection: Connection, communes: list[str] | None, dates: Sequence[date]
     ) -> dict[date, tuple[int, int]]:
         """Households whose head on each date is of an ethnic minority, and how many are poor."""
-        heads = (
-            select(
-                members.c.household_id,
-                members.c.joined_on,
-                members.c.left_on,
-                households.c.registered_on,
-            )
-            .join(households, households.c.household_id == members.c.household_id)
-            .where(
-                members.c.relation == "head",
-                members.c.ethnicity.not_in(NOT_MINORITY_ETHNICITIES),
-                self._in_area(households.c.commune_code, communes),
-            )
-            .subquery()
+        # A member joins on or after the household's registration, so a head present on a
+        # date belongs to a household registered by then; households are joined only to
+        # find the area.
+        minority_heads = select(
+            members.c.household_id, members.c.joined_on, members.c.left_on
+        ).where(
+            members.c.relation == "head",
+            members.c.ethnicity.not_in(NOT_MINORITY_ETHNICITIES),
         )
+        if communes is not None:
+            minority_heads = minority_heads.join(
+                households, households.c.household_id == members.c.household_id
+            ).where(households.c.commune_code.in_(communes))
+        heads = minority_heads.subquery()
 
         def head_on(on: date) -> Any:
             return and_(
                 heads.c.joined_on <= on,
                 or_(heads.c.left_on.is_(None), heads.c.left_on > on),
-                heads.c.registered_on <= on,
             )
 
         totals = connection.execute(

@@ -166,21 +166,27 @@ class RegisterQueries:
         }
 
     def counts_by_commune(
-        self, communes: list[str] | None, as_of: date, moment: Moment
+        self,
+        communes: list[str] | None,
+        as_of: date,
+        moment: Moment,
+        kinds: Sequence[RegisterKind] = REGISTER_KINDS,
+        with_households: bool = True,
     ) -> dict[str, Counter[str]]:
         """Per commune: households registered, and the size of each register, on a date."""
         counts: dict[str, Counter[str]] = {}
         with self._engine.connect() as connection:
-            registered = connection.execute(
-                select(households.c.commune_code, func.count())
-                .where(households.c.registered_on <= as_of)
-                .where(moment.households_known())
-                .where(self._in_area(households.c.commune_code, communes))
-                .group_by(households.c.commune_code)
-            )
-            for commune, count in registered:
-                counts.setdefault(commune, Counter())["households"] = int(count)
-            for kind in REGISTER_KINDS:
+            if with_households:
+                registered = connection.execute(
+                    select(households.c.commune_code, func.count())
+                    .where(households.c.registered_on <= as_of)
+                    .where(moment.households_known())
+                    .where(self._in_area(households.c.commune_code, communes))
+                    .group_by(households.c.commune_code)
+                )
+                for commune, count in registered:
+                    counts.setdefault(commune, Counter())["households"] = int(count)
+            for kind in kinds:
                 members = self._members_statement(kind, communes, as_of, moment).subquery()
                 if moment.known_at_us is not None:
                     members = (
@@ -226,8 +232,9 @@ class RegisterQueries:
         communes = self.communes_of(area)
         moment = Moment.of(known_at)
         day_before = start - timedelta(days=1)
-        at_start = self.counts_by_commune(communes, day_before, moment)
-        at_end = self.counts_by_commune(communes, end, moment)
+        lists: tuple[RegisterKind, ...] = ("poor", "near_poor")
+        at_start = self.counts_by_commune(communes, day_before, moment, lists, False)
+        at_end = self.counts_by_commune(communes, end, moment, lists, False)
 
         def register_size(counts: dict[str, Counter[str]], kind: str) -> int:
             return sum(c[kind] for c in counts.values())
