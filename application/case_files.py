@@ -6,7 +6,8 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Protocol, cast
 from uuid import UUID, uuid4
@@ -130,6 +131,7 @@ class CaseFiles(Application[UUID]):
         # Set by the composition root once the event store exists.
         self.position_of: PositionLookup | None = None
         self.sealer: Sealer | None = None
+        self._allocation_locks = [threading.Lock() for _ in range(64)]
         # Called after every successful save (e.g. to wake the in-process projections).
         self.after_save: list[Callable[[], None]] = []
 
@@ -521,13 +523,14 @@ class CaseFiles(Application[UUID]):
             )
             return (allocation,)
 
-        household, written = self._change(
-            command.household_id,
-            command.expected_version,
-            change,
-            allow_no_change=True,
-            companions=draw,
-        )
+        with self._spending_on(command.allocation_id):
+            household, written = self._change(
+                command.household_id,
+                command.expected_version,
+                change,
+                allow_no_change=True,
+                companions=draw,
+            )
         created = support_id in household.supports
         if not created:
             assert command.idempotency_key is not None
@@ -625,19 +628,30 @@ class CaseFiles(Application[UUID]):
         if not command.context.reason:
             raise invalid(("reason",), "an adjustment needs a reason")
         for attempt in range(MAX_ATTEMPTS):
-            allocation = self.allocation(command.allocation_id)
-            allocation.adjust(
-                command.delta, command.decision_no.strip(), command.decided_on, command.context
-            )
-            try:
-                recordings = self.save(allocation)
-            except IntegrityError:
-                time.sleep(random.uniform(0, RETRY_BACKOFF_SECONDS * (attempt + 1)))
-                continue
+            with self._spending_on(command.allocation_id):
+                allocation = self.allocation(command.allocation_id)
+                allocation.adjust(
+                    command.delta, command.decision_no.strip(), command.decided_on, command.context
+                )
+                try:
+                    recordings = self.save(allocation)
+                except IntegrityError:
+                    time.sleep(random.uniform(0, RETRY_BACKOFF_SECONDS * (attempt + 1)))
+                    continue
             return allocation, Written(
                 position=_last_position(recordings), version=allocation.version
             )
         raise Conflict(detail="the allocation is being changed by too many writers; try again")
+
+    @contextmanager
+    def _spending_on(self, allocation_id: UUID | None) -> Iterator[None]:
+        """Writers on one allocation queue in this process instead of racing and retrying;
+        writers in other processes are still settled by the version check and retries."""
+        if allocation_id is None:
+            yield
+            return
+        with self._allocation_locks[hash(allocation_id) % len(self._allocation_locks)]:
+            yield
 
     def allocation(self, allocation_id: UUID) -> FundAllocation:
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -42,7 +42,8 @@ from application.commands import (
 from domain.errors import InsufficientFunds, RuleViolation
 from domain.funds import FundAllocation
 from domain.household import FactContext, Household
-from infrastructure.container import Container
+from infrastructure.container import Container, build_container
+from infrastructure.settings import Settings
 
 D = date.fromisoformat
 PHUC_HA = "05485"
@@ -100,6 +101,9 @@ class LostRaces:
     def __init__(self, files: CaseFiles) -> None:
         self.count = 0
         self._lock = threading.Lock()
+        self.watch(files)
+
+    def watch(self, files: CaseFiles) -> None:
         save = files.save
 
         def counting_save(*objs: Any, **kwargs: Any) -> Any:
@@ -114,8 +118,21 @@ class LostRaces:
 
 
 @pytest.fixture
-def lost_races(container: Container) -> LostRaces:
-    return LostRaces(container.case_files)
+def other_process(settings: Settings) -> Iterator[CaseFiles]:
+    """The case files of a second server process on the same database: its own cache and its
+    own in-process queue, so its writers race ours and are settled by version checks."""
+    other = build_container(settings)
+    try:
+        yield other.case_files
+    finally:
+        other.close()
+
+
+@pytest.fixture
+def lost_races(container: Container, other_process: CaseFiles) -> LostRaces:
+    counter = LostRaces(container.case_files)
+    counter.watch(other_process)
+    return counter
 
 
 def allocate(files: CaseFiles, amount: int) -> UUID:
@@ -271,7 +288,10 @@ def assert_read_model_agrees(container: Container, allocation_id: UUID, spent: i
 
 
 def test_concurrent_clients_on_one_allocation_never_overspend_nor_lose_a_support(
-    container: Container, households: list[UUID], lost_races: LostRaces
+    container: Container,
+    households: list[UUID],
+    lost_races: LostRaces,
+    other_process: CaseFiles,
 ) -> None:
     files = container.case_files
     requested = sum(
@@ -284,7 +304,10 @@ def test_concurrent_clients_on_one_allocation_never_overspend_nor_lose_a_support
 
     answers = clients_at_once(
         THREADS,
-        lambda i: spending_client(files, allocation_id, households, i, SUPPORTS_PER_THREAD),
+        # Half the clients reach the database through another process.
+        lambda i: spending_client(
+            (files, other_process)[i % 2], allocation_id, households, i, SUPPORTS_PER_THREAD
+        ),
     )
 
     assert [a.error for a in answers if a.answer == "failed"] == []
@@ -414,7 +437,10 @@ def spending_client_of_unit(
 
 
 def test_concurrent_adjustments_and_spending_never_leave_less_allocated_than_spent(
-    container: Container, households: list[UUID], lost_races: LostRaces
+    container: Container,
+    households: list[UUID],
+    lost_races: LostRaces,
+    other_process: CaseFiles,
 ) -> None:
     """Cuts by later decisions race the spending: a cut that would go below what is spent is
     refused, and whatever interleaving happened, allocated ≥ spent at the end."""
@@ -426,8 +452,8 @@ def test_concurrent_adjustments_and_spending_never_leave_less_allocated_than_spe
         if index == 0:
             answers = []
             for n in range(8):
-                try:
-                    files.adjust_allocation(
+                try:  # the cuts come from another process than the spending
+                    other_process.adjust_allocation(
                         AdjustAllocation(
                             allocation_id=allocation_id,
                             delta=-3 * unit,
