@@ -69,6 +69,9 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
     )
     event_log = EventLog(case_files)
     engine = engine_of(case_files)
+    # The library switches an SQLite file to WAL on its first transaction; done lazily, two
+    # first writers at once can meet "database is locked". Do it now, before any traffic.
+    case_files.recorder.datastore.init_sqlite_wal_mode()  # type: ignore[attr-defined]
     sealer = Sealer(settings.seal_key, case_files.recorder, engine)
     # These need the event store, which exists only once CaseFiles does.
     case_files.position_of = event_log.position_of
