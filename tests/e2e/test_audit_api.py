@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.e2e.deprivation_codes import ND07, QD59
+
 PROVINCE = "19"
 THAI_NGUYEN_CITY, PHU_BINH = "164", "173"
 PHUC_HA = "05485"  # a xã of Thái Nguyên city: rural
@@ -36,32 +38,6 @@ HISTORY_KEYS = {
 }
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 RECORDED_AT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$")
-ND07 = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
-QD59 = (
-    "health_access",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
 
 
 def flags(codes: tuple[str, ...], *deprived: str) -> dict[str, bool]:

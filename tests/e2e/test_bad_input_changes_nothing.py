@@ -13,36 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.e2e.deprivation_codes import ND07, QD59
+
 PHUC_HA = "05485"  # a xã (rural)
 WRITER = {"X-Actor": "canbo.phucha"}
 REGISTERED_ON = "2022-01-10"
 
-ND07 = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
-QD59 = (
-    "health_access",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
 FUTURE = "2099-01-01"
 UNKNOWN_ID = "5b0c7e1e-0000-4000-8000-000000000000"
 

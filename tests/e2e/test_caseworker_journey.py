@@ -11,36 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.e2e.deprivation_codes import ND07, QD59
+
 PHUC_HA = "05485"  # a xã of Thái Nguyên city: rural
 QUAN_TRIEU = "05431"  # a phường of Thái Nguyên city: urban
 CHO_CHU = "05536"  # a thị trấn of Định Hóa: urban
 
-ND07 = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
-QD59 = (
-    "health_access",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
 
 HOUSEHOLD_KEYS = {
     "id",
