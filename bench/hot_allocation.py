@@ -30,11 +30,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import platform
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -42,8 +39,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from importlib import metadata
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -60,6 +56,7 @@ from application.commands import (
     RecordSupport,
     RegisterHousehold,
 )
+from bench.reporting import print_load, save_results
 from domain.errors import Conflict
 from domain.household import FactContext
 from infrastructure.container import Container, build_container
@@ -444,28 +441,12 @@ def as_json(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def environment() -> dict[str, Any]:
-    def version(name: str) -> str | None:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return None
-
-    return {
-        "python": platform.python_version(),
-        "optimize": sys.flags.optimize,
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "packages": {
-            name: version(name)
-            for name in (
-                "eventsourcing",
-                "eventsourcing-sqlalchemy",
-                "SQLAlchemy",
-                "psycopg2-binary",
-            )
-        },
-    }
+PACKAGES = (
+    "eventsourcing",
+    "eventsourcing-sqlalchemy",
+    "SQLAlchemy",
+    "psycopg2-binary",
+)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -516,27 +497,15 @@ def main(argv: list[str] | None = None) -> int:
         "gave up: Conflict after the application's last retry; escaped: any other exception out "
         "of record_support (none is expected: each is a bug), summed over rounds."
     )
-    print(
-        f"load average before/after: {load_before[0]:.2f}/{load_after[0]:.2f} "
-        f"on {os.cpu_count()} CPUs (other work on the machine skews the numbers)"
-    )
-    options.output.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = options.output / f"hot_allocation-{stamp}.json"
-    path.write_text(
-        json.dumps(
-            {
-                "recorded_at": stamp,
-                "options": {
-                    k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()
-                }
-                | {"postgres_admin_url": None},
-                "environment": environment()
-                | {"load_before": load_before, "load_after": load_after},
-                "databases": [as_json(r) for r in results],
-            },
-            indent=2,
-        )
+    print_load(load_before, load_after)
+    path = save_results(
+        "hot_allocation",
+        options.output,
+        options,
+        [as_json(r) for r in results],
+        load_before,
+        load_after,
+        PACKAGES,
     )
     print(f"results: {path}")
     return 0

@@ -37,7 +37,6 @@ import http.client
 import io
 import json
 import os
-import platform
 import pstats
 import secrets
 import shutil
@@ -51,8 +50,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from importlib import metadata
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -69,6 +67,7 @@ from application.commands import (
     RecordSupport,
     RegisterHousehold,
 )
+from bench.reporting import print_load, save_results
 from domain.household import FactContext
 from infrastructure.container import Container, build_container
 from infrastructure.persistence import event_store_env
@@ -752,35 +751,17 @@ def code_version() -> str:
     return f"{commit or 'unknown'}{' (modified)' if dirty else ''}"
 
 
-def environment() -> dict[str, Any]:
-    def version(name: str) -> str | None:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return None
-
-    return {
-        "python": platform.python_version(),
-        "optimize": sys.flags.optimize,
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "packages": {
-            name: version(name)
-            for name in (
-                "eventsourcing",
-                "eventsourcing-sqlalchemy",
-                "SQLAlchemy",
-                "psycopg2-binary",
-                "fastapi",
-                "pydantic",
-                "uvicorn",
-                "httptools",
-                "uvloop",
-            )
-        },
-        "wrk": shutil.which("wrk"),
-        "code": code_version(),
-    }
+PACKAGES = (
+    "eventsourcing",
+    "eventsourcing-sqlalchemy",
+    "SQLAlchemy",
+    "psycopg2-binary",
+    "fastapi",
+    "pydantic",
+    "uvicorn",
+    "httptools",
+    "uvloop",
+)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -846,27 +827,15 @@ def main(argv: list[str] | None = None) -> int:
         "cpu ms/op: CPU time per operation (median over rounds) of this process (for http: "
         "the client), of the server (and worker) processes, and of the PostgreSQL backends."
     )
-    print(
-        f"load average before/after: {load_before[0]:.2f}/{load_after[0]:.2f} "
-        f"on {os.cpu_count()} CPUs (other work on the machine skews the numbers)"
-    )
-    options.output.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = options.output / f"record_supports-{stamp}.json"
-    path.write_text(
-        json.dumps(
-            {
-                "recorded_at": stamp,
-                "options": {
-                    k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()
-                }
-                | {"postgres_admin_url": None},
-                "environment": environment()
-                | {"load_before": load_before, "load_after": load_after},
-                "databases": [as_json(r) for r in results],
-            },
-            indent=2,
-        )
+    print_load(load_before, load_after)
+    path = save_results(
+        "record_supports",
+        options.output,
+        options,
+        [as_json(r) for r in results],
+        load_before,
+        load_after,
+        PACKAGES,
     )
     print(f"results: {path}")
     return 0
