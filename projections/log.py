@@ -7,13 +7,14 @@ state is decrypted/decompressed exactly as the library's mapper would, then pars
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from sqlalchemy import select
 
 
 def _decode_value(obj: dict[str, Any]) -> Any:
@@ -56,10 +57,39 @@ class LogReader:
     def max_position(self) -> int:
         return self._recorder.max_notification_id() or 0
 
-    def notifications_after(self, position: int, limit: int) -> Sequence[Notification]:
+    def notifications_after(
+        self,
+        position: int,
+        limit: int,
+        until: int | None = None,
+        topics: Collection[str] = (),
+    ) -> Sequence[Notification]:
+        """Up to ``limit`` notifications after ``position`` (up to ``until``), of ``topics``
+        only when given: filtered by the database, so other facts are never fetched."""
         return self._recorder.select_notifications(
-            start=position, limit=limit, inclusive_of_start=False
+            start=position,
+            limit=limit,
+            stop=until,
+            topics=sorted(topics),
+            inclusive_of_start=False,
         )
+
+    def originators_between(
+        self, after: int, until: int, topics: Collection[str], limit: int
+    ) -> list[UUID]:
+        """The distinct aggregates with facts of ``topics`` in (after, until], at most
+        ``limit`` of them: which aggregates changed, without reading the facts."""
+        table = self._recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        statement = (
+            select(table.c.originator_id)
+            .where(table.c.id > after, table.c.id <= until, table.c.topic.in_(sorted(topics)))
+            .distinct()
+            .limit(limit)
+        )
+        engine = self._recorder.datastore.engine  # type: ignore[attr-defined]
+        with engine.connect() as connection:
+            found = connection.execute(statement).scalars().all()
+        return [value if isinstance(value, UUID) else UUID(str(value)) for value in found]
 
     def decode(self, notification: Notification) -> Fact:
         state = notification.state

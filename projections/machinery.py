@@ -159,26 +159,35 @@ class Projector:
     # Processing -----------------------------------------------------------------------------
 
     def catch_up(self, batch_size: int = INCREMENTAL_BATCH, max_batches: int | None = None) -> int:
-        """Process everything after the tracked position; returns how many facts were read."""
-        read = 0
+        """Process everything after the tracked position; returns how far the position moved
+        (log positions, whether or not they held facts of this projection's topics)."""
+        moved = 0
         batches = 0
         with self._catch_up_lock:
             while max_batches is None or batches < max_batches:
-                processed = self._process_next_batch(batch_size)
-                read += processed
+                advanced, complete = self._process_next_batch(batch_size)
+                moved += advanced
                 batches += 1
-                if processed < batch_size:
-                    break  # a short batch reached the end of the log
-        return read
+                if complete:
+                    break
+        return moved
 
-    def _process_next_batch(self, batch_size: int) -> int:
+    def _process_next_batch(self, batch_size: int) -> tuple[int, bool]:
+        """Fold the next batch; returns how far the position moved and whether it reached the
+        end of the log as it stood when the batch was read."""
         start = self.position()
-        notifications = self.log.notifications_after(start, batch_size)
-        if not notifications:
-            return 0
-        topics = self.projection.topics
-        facts = [self.log.decode(n) for n in notifications if n.topic in topics]
-        last = notifications[-1].id
+        # Ids become visible in order (the recorder serialises its inserts), so everything up
+        # to the end read here is final: reading only this projection's topics up to it, a
+        # short batch may move the position to that end past facts of other topics.
+        end = self.log.max_position()
+        if end <= start:
+            return 0, True
+        notifications = self.log.notifications_after(
+            start, batch_size, until=end, topics=self.projection.topics
+        )
+        complete = len(notifications) < batch_size
+        last = end if complete else notifications[-1].id
+        facts = [self.log.decode(n) for n in notifications]
         with self._transaction() as connection:
             # Guard: only the holder of the tracked position may move it (no double counting).
             claimed = connection.execute(
@@ -193,7 +202,7 @@ class Projector:
                 )
             if facts:
                 self.projection.process(connection, facts)
-        return len(notifications)
+        return last - start, complete
 
     def rebuild(self) -> int:
         """Empty the read model and fold the whole log again, in large batches."""

@@ -38,6 +38,7 @@ from sqlalchemy import select
 
 from application.commands import (
     CorrectMemberDetails,
+    MakeAllocation,
     MemberDetails,
     RecordRecognition,
     RegisterHousehold,
@@ -491,6 +492,38 @@ def test_incremental_projection_leaves_the_rows_a_rebuild_leaves(
         recognitions = len(rebuilt["rm_recognitions"])
         assert recognitions == sum(isinstance(f, Decision) for f in history.facts)
         assert len(rebuilt["rm_households"]) == len(history.households)
+
+
+def test_a_projection_reads_only_its_topics_and_still_moves_to_the_end_of_the_log(
+    fresh_container: FreshContainer,
+) -> None:
+    with fresh_container() as container:
+        projector = container.projectors["registers"]
+        record(container, HAND_WRITTEN)
+        projector.catch_up()
+        folded = rows_of(projector)
+        # Facts the registers do not fold: allocations of funds.
+        for number in range(3):
+            container.case_files.make_allocation(
+                MakeAllocation(
+                    source="central_recurrent",
+                    fiscal_year=2025,
+                    programme_line="DA3.TDA1",
+                    unit_code=COMMUNES[0],
+                    amount=1_000_000,
+                    decision_no=f"{number}/QĐ-UBND",
+                    decided_on=date(2025, 1, 15),
+                    context=CONTEXT,
+                )
+            )
+        log_end = container.event_log.max_position()
+        before = projector.position()
+        assert before < log_end
+
+        assert projector.catch_up(batch_size=2) == log_end - before
+        assert projector.position() == log_end
+        assert rows_of(projector) == folded
+        assert projector.catch_up() == 0
 
 
 # --- (b) the register is the domain rule ----------------------------------------------------------
