@@ -93,6 +93,6 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         projectors=projectors,
         registers=registers,
         funds=FundsQueries(engine, units),
-        indicators=IndicatorQueries(engine, registers),
+        indicators=IndicatorQueries(engine, registers, units, log),
         sealer=sealer,
     )

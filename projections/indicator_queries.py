@@ -3,12 +3,21 @@
 Measured as of 31 December of the year, over the households registered in the area on that
 date; statuses and the 36-month windows come from the registers read model, surveys, members
 and supports from the indicators read model.
+
+The figures are counted per commune and added up, so that a commune's figures can be kept
+between requests: every figure of an area is a sum over its communes, except the livelihood
+models, which are counted distinct across the area (each commune keeps its set of models). A
+commune's kept figures are dropped when a fact about one of its households reaches the read
+models; facts are found from the log between the positions both read models had reached at the
+previous request and now. A rebuild or a new code version of either read model drops them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -24,10 +33,33 @@ from domain.indicators import (
     percentage,
     plan,
 )
-from domain.units import PROVINCE_CODE
-from projections.indicators import DEPRIVATION_CODES, households, members, supports, surveys
+from domain.units import PROVINCE_CODE, UnitRegistry
+from projections.indicators import (
+    DEPRIVATION_CODES,
+    IndicatorsProjection,
+    households,
+    members,
+    supports,
+    surveys,
+)
+from projections.log import LogReader
+from projections.machinery import tracking_table
 from projections.register_queries import RegisterQueries
-from projections.registers import CURRENT, escape_windows, status_intervals
+from projections.registers import (
+    CURRENT,
+    RECOGNITION_TOPICS,
+    RegisterProjection,
+    escape_windows,
+    status_intervals,
+)
+
+# The read models the figures come from, and the facts that change them.
+SOURCES = (RegisterProjection.name, IndicatorsProjection.name)
+SOURCE_TOPICS = IndicatorsProjection.topics | RECOGNITION_TOPICS
+# Beyond this many changed households since the last request, recount every commune.
+MAX_CHANGED_HOUSEHOLDS = 20_000
+# Bound on the communes' kept figures (a handful of dates per commune is the usual need).
+MAX_KEPT = 50_000
 
 
 @dataclass(frozen=True)
@@ -49,10 +81,76 @@ class YearFigures:
     housing_supported: int
 
 
+@dataclass
+class CommuneFigures:
+    """One commune's counts on one date; every field adds up across communes except
+    ``models``, whose union is counted."""
+
+    households: int = 0
+    poor: int = 0
+    near_poor: int = 0
+    minority_households: int = 0
+    minority_poor: int = 0
+    surveyed: list[int] = field(default_factory=lambda: [0] * len(DEPRIVATION_CODES))
+    not_deprived: list[int] = field(default_factory=lambda: [0] * len(DEPRIVATION_CODES))
+    workers: int = 0
+    workers_trained: int = 0
+    workers_certified: int = 0
+    models: set[str] = field(default_factory=set)
+    housing_supported: int = 0
+
+
+def add_up(on: date, parts: Iterable[CommuneFigures]) -> YearFigures:
+    parts = list(parts)
+    models: set[str] = set()
+    for part in parts:
+        models |= part.models
+
+    def total(name: str) -> int:
+        return sum(getattr(part, name) for part in parts)
+
+    def per_code(name: str) -> dict[str, int]:
+        return {
+            code: sum(getattr(part, name)[index] for part in parts)
+            for index, code in enumerate(DEPRIVATION_CODES)
+        }
+
+    return YearFigures(
+        on=on,
+        households=total("households"),
+        poor=total("poor"),
+        near_poor=total("near_poor"),
+        minority_households=total("minority_households"),
+        minority_poor=total("minority_poor"),
+        surveyed=per_code("surveyed"),
+        not_deprived=per_code("not_deprived"),
+        workers=total("workers"),
+        workers_trained=total("workers_trained"),
+        workers_certified=total("workers_certified"),
+        livelihood_models=len(models),
+        housing_supported=total("housing_supported"),
+    )
+
+
+# (commune, date, since, detailed): the survey and worker figures are counted only when detailed.
+Key = tuple[str, date, date, bool]
+Stamp = tuple[int, tuple[tuple[str, int], ...]]
+
+
 class IndicatorQueries:
-    def __init__(self, engine: Engine, registers: RegisterQueries) -> None:
+    def __init__(
+        self, engine: Engine, registers: RegisterQueries, units: UnitRegistry, log: LogReader
+    ) -> None:
         self._engine = engine
         self._registers = registers
+        self._all_communes = [unit.code for unit in units.communes()]
+        self._log = log
+        self._lock = threading.Lock()
+        self._kept: dict[Key, CommuneFigures] = {}
+        self._stamp: Stamp | None = None
+        # How many (commune, date) figures were counted rather than reused: for tests and
+        # benchmarks.
+        self.counted = 0
 
     # The figures ----------------------------------------------------------------------------
 
@@ -62,41 +160,98 @@ class IndicatorQueries:
     def figures_on(
         self, area: str, dates: Sequence[date], since: date, detailed: Sequence[date] | None = None
     ) -> dict[date, YearFigures]:
-        """The figures on each date: counts for all of them in one pass each; the survey and
-        worker figures, which need each date's own latest surveys and members, only for the
-        ``detailed`` dates (default all)."""
-        communes = self._registers.communes_of(area)
+        """The figures on each date: counts for all of them; the survey and worker figures,
+        which need each date's own latest surveys and members, only for the ``detailed``
+        dates (default all)."""
+        area_communes = self._registers.communes_of(area)
+        communes = self._all_communes if area_communes is None else area_communes
         dates = sorted(set(dates))
-        detailed = dates if detailed is None else sorted(set(detailed))
+        detail = set(dates if detailed is None else detailed)
+        keys = {on: [(c, on, since, on in detail) for c in communes] for on in dates}
+        with self._lock:
+            self._drop_changed()
+            missing = {key[0] for on in dates for key in keys[on] if key not in self._kept}
+            if missing:
+                everywhere = len(missing) == len(self._all_communes)
+                counted = self._count(None if everywhere else sorted(missing), dates, since, detail)
+                if len(self._kept) + len(counted) > MAX_KEPT:
+                    self._kept.clear()
+                for commune in missing:
+                    for on in dates:
+                        self._kept[(commune, on, since, on in detail)] = counted.get(
+                            (commune, on), CommuneFigures()
+                        )
+                self.counted += len(missing) * len(dates)
+            return {on: add_up(on, (self._kept[key] for key in keys[on])) for on in dates}
+
+    def forget(self) -> None:
+        """Drop every commune's kept figures."""
+        with self._lock:
+            self._kept.clear()
+            self._stamp = None
+
+    def _drop_changed(self) -> None:
+        """Drop the figures of communes with facts that reached the read models since the last
+        request (lock held)."""
+        stamp = self._read_stamp()
+        previous = self._stamp
+        self._stamp = stamp
+        if previous is None or stamp[1] != previous[1] or stamp[0] < previous[0]:
+            self._kept.clear()  # first use, a new code version, or a rebuild under way
+            return
+        if stamp[0] == previous[0] or not self._kept:
+            return
+        changed = self._log.originators_between(
+            previous[0], stamp[0], SOURCE_TOPICS, MAX_CHANGED_HOUSEHOLDS + 1
+        )
+        if len(changed) > MAX_CHANGED_HOUSEHOLDS:
+            self._kept.clear()
+            return
+        communes = self._communes_of_households([str(h) for h in changed])
+        if communes:
+            self._kept = {k: v for k, v in self._kept.items() if k[0] not in communes}
+
+    def _read_stamp(self) -> Stamp:
+        """The position both read models have reached (every fact up to it is in both), and
+        their code versions."""
         with self._engine.connect() as connection:
-            statuses = self._status_counts(connection, communes, dates)
-            minority = self._minority(connection, communes, dates)
-            supported = self._supports(connection, communes, dates, since)
-            per_date: dict[date, YearFigures] = {}
-            for on in dates:
-                if on in detailed:
-                    surveyed, not_deprived = self._latest_surveys(connection, communes, on)
-                    workers = self._workers(connection, communes, on, since)
-                else:
-                    surveyed = not_deprived = dict.fromkeys(DEPRIVATION_CODES, 0)
-                    workers = (0, 0, 0)
-                poor, near_poor, registered = statuses[on]
-                per_date[on] = YearFigures(
-                    on=on,
-                    households=registered,
-                    poor=poor,
-                    near_poor=near_poor,
-                    minority_households=minority[on][0],
-                    minority_poor=minority[on][1],
-                    surveyed=surveyed,
-                    not_deprived=not_deprived,
-                    workers=workers[0],
-                    workers_trained=workers[1],
-                    workers_certified=workers[2],
-                    livelihood_models=supported[on][0],
-                    housing_supported=supported[on][1],
+            rows = connection.execute(
+                select(
+                    tracking_table.c.name, tracking_table.c.position, tracking_table.c.code_version
+                ).where(tracking_table.c.name.in_(SOURCES))
+            ).all()
+        positions = {name: position for name, position, _ in rows}
+        versions = tuple(sorted((name, version) for name, _, version in rows))
+        return min((positions.get(name, 0) for name in SOURCES), default=0), versions
+
+    def _communes_of_households(self, household_ids: list[str]) -> set[str]:
+        # Every household with a fact up to the stamp is in the indicators read model.
+        found: set[str] = set()
+        with self._engine.connect() as connection:
+            for start in range(0, len(household_ids), 500):
+                found.update(
+                    connection.execute(
+                        select(households.c.commune_code)
+                        .where(households.c.household_id.in_(household_ids[start : start + 500]))
+                        .distinct()
+                    ).scalars()
                 )
-        return per_date
+        return found
+
+    def _count(
+        self, communes: list[str] | None, dates: list[date], since: date, detail: set[date]
+    ) -> dict[tuple[str, date], CommuneFigures]:
+        """Count the figures of ``communes`` (None: all) on each date, grouped by commune."""
+        parts: defaultdict[tuple[str, date], CommuneFigures] = defaultdict(CommuneFigures)
+        with self._engine.connect() as connection:
+            self._status_counts(connection, communes, dates, parts)
+            self._minority(connection, communes, dates, parts)
+            self._supports(connection, communes, dates, since, parts)
+            for on in dates:
+                if on in detail:
+                    self._latest_surveys(connection, communes, on, parts)
+                    self._workers(connection, communes, on, since, parts)
+        return parts
 
     @staticmethod
     def _in_area(column: Any, communes: list[str] | None) -> Any:
@@ -104,7 +259,7 @@ class IndicatorQueries:
 
     def _status_at(self, communes: list[str] | None, on: date, statuses: Sequence[str]) -> Any:
         table = status_intervals
-        return select(table.c.household_id, table.c.status).where(
+        return select(table.c.household_id, table.c.status, table.c.commune_code).where(
             table.c.superseded_at_us == CURRENT,
             table.c.status.in_(statuses),
             table.c.valid_from <= on,
@@ -117,55 +272,68 @@ class IndicatorQueries:
         return and_(valid_from <= on, valid_to > on)
 
     def _status_counts(
-        self, connection: Connection, communes: list[str] | None, dates: Sequence[date]
-    ) -> dict[date, tuple[int, int, int]]:
-        """(poor, near-poor, households registered) on each date, one pass over each table."""
+        self,
+        connection: Connection,
+        communes: list[str] | None,
+        dates: Sequence[date],
+        parts: defaultdict[tuple[str, date], CommuneFigures],
+    ) -> None:
+        """Poor, near-poor and households registered on each date, one pass over each table."""
         table = status_intervals
         columns: list[Any] = []
         for on in dates:
             valid = self._on(table.c.valid_from, table.c.valid_to, on)
             for status in ("poor", "near_poor"):
                 columns.append(func.sum(case((and_(valid, table.c.status == status), 1), else_=0)))
-        statuses = connection.execute(
-            select(*columns).where(
+        for commune, *counts in connection.execute(
+            select(table.c.commune_code, *columns)
+            .where(
                 table.c.superseded_at_us == CURRENT,
                 table.c.status.in_(("poor", "near_poor")),
                 table.c.valid_from <= max(dates),
                 self._in_area(table.c.commune_code, communes),
             )
-        ).one()
-        registered = connection.execute(
+            .group_by(table.c.commune_code)
+        ):
+            for i, on in enumerate(dates):
+                parts[(commune, on)].poor = int(counts[2 * i] or 0)
+                parts[(commune, on)].near_poor = int(counts[2 * i + 1] or 0)
+        for commune, *counts in connection.execute(
             select(
-                *(func.sum(case((households.c.registered_on <= on, 1), else_=0)) for on in dates)
-            ).where(self._in_area(households.c.commune_code, communes))
-        ).one()
-        return {
-            on: (
-                int(statuses[2 * i] or 0),
-                int(statuses[2 * i + 1] or 0),
-                int(registered[i] or 0),
+                households.c.commune_code,
+                *(func.sum(case((households.c.registered_on <= on, 1), else_=0)) for on in dates),
             )
-            for i, on in enumerate(dates)
-        }
+            .where(self._in_area(households.c.commune_code, communes))
+            .group_by(households.c.commune_code)
+        ):
+            for i, on in enumerate(dates):
+                parts[(commune, on)].households = int(counts[i] or 0)
 
     def _minority(
-        self, connection: Connection, communes: list[str] | None, dates: Sequence[date]
-    ) -> dict[date, tuple[int, int]]:
+        self,
+        connection: Connection,
+        communes: list[str] | None,
+        dates: Sequence[date],
+        parts: defaultdict[tuple[str, date], CommuneFigures],
+    ) -> None:
         """Households whose head on each date is of an ethnic minority, and how many are poor."""
         # A member joins on or after the household's registration, so a head present on a
-        # date belongs to a household registered by then; households are joined only to
-        # find the area.
-        minority_heads = select(
-            members.c.household_id, members.c.joined_on, members.c.left_on
-        ).where(
-            members.c.relation == "head",
-            members.c.ethnicity.not_in(NOT_MINORITY_ETHNICITIES),
+        # date belongs to a household registered by then.
+        heads = (
+            select(
+                members.c.household_id,
+                members.c.joined_on,
+                members.c.left_on,
+                households.c.commune_code,
+            )
+            .join(households, households.c.household_id == members.c.household_id)
+            .where(
+                members.c.relation == "head",
+                members.c.ethnicity.not_in(NOT_MINORITY_ETHNICITIES),
+                self._in_area(households.c.commune_code, communes),
+            )
+            .subquery()
         )
-        if communes is not None:
-            minority_heads = minority_heads.join(
-                households, households.c.household_id == members.c.household_id
-            ).where(households.c.commune_code.in_(communes))
-        heads = minority_heads.subquery()
 
         def head_on(on: date) -> Any:
             return and_(
@@ -173,12 +341,17 @@ class IndicatorQueries:
                 or_(heads.c.left_on.is_(None), heads.c.left_on > on),
             )
 
-        totals = connection.execute(
-            select(*(func.sum(case((head_on(on), 1), else_=0)) for on in dates))
-        ).one()
-        poor = status_intervals
-        poor_counts = connection.execute(
+        for commune, *counts in connection.execute(
             select(
+                heads.c.commune_code, *(func.sum(case((head_on(on), 1), else_=0)) for on in dates)
+            ).group_by(heads.c.commune_code)
+        ):
+            for i, on in enumerate(dates):
+                parts[(commune, on)].minority_households = int(counts[i] or 0)
+        poor = status_intervals
+        for commune, *counts in connection.execute(
+            select(
+                heads.c.commune_code,
                 *(
                     func.sum(
                         case(
@@ -190,7 +363,7 @@ class IndicatorQueries:
                         )
                     )
                     for on in dates
-                )
+                ),
             )
             .select_from(heads.join(poor, poor.c.household_id == heads.c.household_id))
             .where(
@@ -198,12 +371,18 @@ class IndicatorQueries:
                 poor.c.status == "poor",
                 poor.c.valid_from <= max(dates),
             )
-        ).one()
-        return {on: (int(totals[i] or 0), int(poor_counts[i] or 0)) for i, on in enumerate(dates)}
+            .group_by(heads.c.commune_code)
+        ):
+            for i, on in enumerate(dates):
+                parts[(commune, on)].minority_poor = int(counts[i] or 0)
 
     def _latest_surveys(
-        self, connection: Connection, communes: list[str] | None, on: date
-    ) -> tuple[dict[str, int], dict[str, int]]:
+        self,
+        connection: Connection,
+        communes: list[str] | None,
+        on: date,
+        parts: defaultdict[tuple[str, date], CommuneFigures],
+    ) -> None:
         """Among target households (poor or near-poor on the date), per deprivation code: how
         many have a latest survey with that indicator, and how many of those are not deprived."""
         latest = self._latest_survey_rows(communes, on, ("poor", "near_poor"))
@@ -212,10 +391,14 @@ class IndicatorQueries:
             column = latest.c[f"d_{code}"]
             columns.append(func.count(column))
             columns.append(func.sum(case((column == false(), 1), else_=0)))
-        row = connection.execute(select(*columns).where(latest.c.rank == 1)).one()
-        surveyed = {code: int(row[2 * i] or 0) for i, code in enumerate(DEPRIVATION_CODES)}
-        not_deprived = {code: int(row[2 * i + 1] or 0) for i, code in enumerate(DEPRIVATION_CODES)}
-        return surveyed, not_deprived
+        for commune, *row in connection.execute(
+            select(latest.c.commune_code, *columns)
+            .where(latest.c.rank == 1)
+            .group_by(latest.c.commune_code)
+        ):
+            part = parts[(commune, on)]
+            part.surveyed = [int(row[2 * i] or 0) for i in range(len(DEPRIVATION_CODES))]
+            part.not_deprived = [int(row[2 * i + 1] or 0) for i in range(len(DEPRIVATION_CODES))]
 
     def _latest_survey_rows(
         self, communes: list[str] | None, on: date, statuses: Sequence[str]
@@ -230,24 +413,29 @@ class IndicatorQueries:
             .label("rank")
         )
         return (
-            select(target.c.status, *surveys.c, rank)
+            select(target.c.status, target.c.commune_code, *surveys.c, rank)
             .join(target, target.c.household_id == surveys.c.household_id)
             .where(surveys.c.surveyed_on <= on)
             .subquery()
         )
 
     def _workers(
-        self, connection: Connection, communes: list[str] | None, on: date, since: date
-    ) -> tuple[int, int, int]:
+        self,
+        connection: Connection,
+        communes: list[str] | None,
+        on: date,
+        since: date,
+        parts: defaultdict[tuple[str, date], CommuneFigures],
+    ) -> None:
         youngest, oldest = WORKING_AGE
         born_by = add_months(on, -12 * youngest)  # aged at least 15 on the date
         born_after = add_months(on, -12 * (oldest + 1))  # not yet 61 on the date
         windows = escape_windows
         eligible = union(
             self._status_at(communes, on, ("poor", "near_poor")).with_only_columns(
-                status_intervals.c.household_id
+                status_intervals.c.household_id, status_intervals.c.commune_code
             ),
-            select(windows.c.household_id).where(
+            select(windows.c.household_id, windows.c.commune_code).where(
                 windows.c.superseded_at_us == CURRENT,
                 windows.c.opened_on <= on,
                 windows.c.until >= on,
@@ -256,7 +444,7 @@ class IndicatorQueries:
             ),
         ).subquery()
         working = (
-            select(members.c.member_id)
+            select(members.c.member_id, eligible.c.commune_code)
             .join(eligible, eligible.c.household_id == members.c.household_id)
             .where(
                 members.c.joined_on <= on,
@@ -280,16 +468,20 @@ class IndicatorQueries:
             .group_by(supports.c.member_id)
             .subquery()
         )
-        row = connection.execute(
+        for commune, workers, trained, certified in connection.execute(
             select(
+                working.c.commune_code,
                 func.count(),
                 func.count(trainings.c.member_id),
                 func.coalesce(func.sum(trainings.c.certified), literal(0)),
-            ).select_from(
-                working.outerjoin(trainings, trainings.c.member_id == working.c.member_id)
             )
-        ).one()
-        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+            .select_from(working.outerjoin(trainings, trainings.c.member_id == working.c.member_id))
+            .group_by(working.c.commune_code)
+        ):
+            part = parts[(commune, on)]
+            part.workers = int(workers or 0)
+            part.workers_trained = int(trained or 0)
+            part.workers_certified = int(certified or 0)
 
     def _supports(
         self,
@@ -297,57 +489,48 @@ class IndicatorQueries:
         communes: list[str] | None,
         dates: Sequence[date],
         since: date,
-    ) -> dict[date, tuple[int, int]]:
-        """Distinct livelihood models, and households given housing, from ``since`` to each
-        date (unreversed supports only)."""
-        base = (
+        parts: defaultdict[tuple[str, date], CommuneFigures],
+    ) -> None:
+        """Livelihood models, and households given housing, from ``since`` to each date
+        (unreversed supports only)."""
+        given = and_(
+            supports.c.reversed == false(),
+            supports.c.provided_on >= since,
+            supports.c.provided_on <= max(dates),
+            self._in_area(households.c.commune_code, communes),
+        )
+        housed = (
             select(
-                supports.c.support_type,
-                supports.c.model,
+                households.c.commune_code,
                 supports.c.household_id,
-                supports.c.provided_on,
+                func.min(supports.c.provided_on).label("first"),
             )
             .join(households, households.c.household_id == supports.c.household_id)
-            .where(
-                supports.c.support_type.in_(("livelihood_model", "housing")),
-                supports.c.reversed == false(),
-                supports.c.provided_on >= since,
-                supports.c.provided_on <= max(dates),
-                self._in_area(households.c.commune_code, communes),
-            )
+            .where(supports.c.support_type == "housing", given)
+            .group_by(households.c.commune_code, supports.c.household_id)
             .subquery()
         )
-        columns: list[Any] = []
-        for on in dates:
-            columns.append(
-                func.count(
-                    func.distinct(
-                        case(
-                            (
-                                and_(
-                                    base.c.support_type == "livelihood_model",
-                                    base.c.provided_on <= on,
-                                ),
-                                base.c.model,
-                            )
-                        )
-                    )
-                )
+        for commune, *counts in connection.execute(
+            select(
+                housed.c.commune_code,
+                *(func.sum(case((housed.c.first <= on, 1), else_=0)) for on in dates),
+            ).group_by(housed.c.commune_code)
+        ):
+            for i, on in enumerate(dates):
+                parts[(commune, on)].housing_supported = int(counts[i] or 0)
+        for commune, model, first in connection.execute(
+            select(households.c.commune_code, supports.c.model, func.min(supports.c.provided_on))
+            .join(households, households.c.household_id == supports.c.household_id)
+            .where(
+                supports.c.support_type == "livelihood_model",
+                supports.c.model.is_not(None),
+                given,
             )
-            columns.append(
-                func.count(
-                    func.distinct(
-                        case(
-                            (
-                                and_(base.c.support_type == "housing", base.c.provided_on <= on),
-                                base.c.household_id,
-                            )
-                        )
-                    )
-                )
-            )
-        row = connection.execute(select(*columns)).one()
-        return {on: (int(row[2 * i] or 0), int(row[2 * i + 1] or 0)) for i, on in enumerate(dates)}
+            .group_by(households.c.commune_code, supports.c.model)
+        ):
+            for on in dates:
+                if first <= on:
+                    parts[(commune, on)].models.add(model)
 
     # Deprivation analysis -------------------------------------------------------------------
 
@@ -359,10 +542,9 @@ class IndicatorQueries:
             func.sum(case((latest.c[f"d_{c}"] == true(), 1), else_=0)) for c in DEPRIVATION_CODES
         ]
         statement = (
-            select(households.c.commune_code, latest.c.status, func.count(), *columns)
-            .join(households, households.c.household_id == latest.c.household_id)
+            select(latest.c.commune_code, latest.c.status, func.count(), *columns)
             .where(latest.c.rank == 1)
-            .group_by(households.c.commune_code, latest.c.status)
+            .group_by(latest.c.commune_code, latest.c.status)
         )
         with self._engine.connect() as connection:
             rows = connection.execute(statement).all()

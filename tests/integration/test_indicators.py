@@ -978,3 +978,68 @@ def test_generated_histories_give_the_brute_force_rates_and_percentages(
             on = date(year, 12, 31)
             analysis = container.indicators.deprivation_analysis(area, on)
             assert analysis["communes"] == brute.deprivation_analysis(area, on)
+
+
+@EXAMPLES
+@given(households=generated_households(), data=st.data())
+def test_figures_kept_between_requests_follow_the_facts_recorded_after_them(
+    fresh_container: FreshContainer, households: tuple[Generated, ...], data: st.DataObject
+) -> None:
+    """Each commune's figures are kept between requests; recording facts in between, then
+    asking again, gives what counting afresh gives, and only the communes with new facts are
+    counted again."""
+    with fresh_container() as container:
+        office = Office(container.case_files)
+        families = []
+        for index, spec in enumerate(households):
+            families.append(
+                office.household(
+                    f"K-{index}",
+                    spec.commune,
+                    spec.registered_on.isoformat(),
+                    (f"Chủ hộ {index}", "1975-01-01", spec.ethnicity, "head"),
+                )
+            )
+        year = data.draw(st.sampled_from(YEARS), label="year")
+        areas = (PROVINCE, *GENERATED_AREAS)
+        # The facts of each household go in two parts, with requests before, between and after.
+        cut = data.draw(st.integers(0, len(households)), label="households in the first part")
+        parts = (
+            list(zip(households[:cut], families[:cut], strict=True)),
+            list(zip(households[cut:], families[cut:], strict=True)),
+        )
+        for part in parts:
+            catch_up(container)
+            for area in areas:
+                container.indicators.indicators(area, year)
+            counted_before = container.indicators.counted
+            changed = {spec.commune for spec, _ in part if spec.recognitions or spec.surveys}
+            for spec, family in part:
+                for status, decided_on in spec.recognitions:
+                    office.recognise(family, status, decided_on.isoformat())
+                for surveyed_on, deprived in spec.surveys:
+                    indicators = standard_on(surveyed_on).indicators
+                    office.survey(
+                        family,
+                        surveyed_on.isoformat(),
+                        1_000_000,
+                        *(code for code in deprived if code in indicators),
+                    )
+            catch_up(container)
+            kept = {area: container.indicators.indicators(area, year) for area in areas}
+            recounted = container.indicators.counted - counted_before
+            container.indicators.forget()
+            counted_afresh = container.indicators.counted
+            afresh = container.indicators.indicators(PROVINCE, year)
+            every_commune = container.indicators.counted - counted_afresh
+            assert kept[PROVINCE] == afresh
+            # Every commune was counted afresh; before, only those with new facts.
+            all_communes = len(container.units.communes())
+            assert recounted * all_communes == every_commune * len(changed)
+            brute = BruteForce(container, office.ids)
+            for area in areas:
+                assert kept[area] == container.indicators.indicators(area, year)
+                expected = brute.indicators(area, year)
+                answer = by_code(kept[area])
+                for code in PROPERTY_CODES:
+                    assert answer[code]["value"] == expected[code]["value"], (area, year, code)
