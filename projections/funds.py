@@ -19,13 +19,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
 )
 from sqlalchemy.engine import Connection
 
 from domain.funds import FundAllocation
 from domain.household import Household
 from projections.log import Fact
-from projections.machinery import Inserts, RowFold, Updates, microseconds
+from projections.machinery import Inserts, RowChange, RowFold, Updates, microseconds
 
 metadata = MetaData()
 
@@ -160,14 +161,18 @@ class FundsProjection(RowFold):
             else:
                 self.fold(fact, inserts, updates)
         self.write(connection, inserts, updates)
-        for allocation_id, (allocated, spent) in balances.items():
+        if balances:
             connection.execute(
                 allocations.update()
-                .where(allocations.c.allocation_id == allocation_id)
+                .where(allocations.c.allocation_id == bindparam("allocation"))
                 .values(
-                    allocated=allocations.c.allocated + allocated,
-                    spent=allocations.c.spent + spent,
-                )
+                    allocated=allocations.c.allocated + bindparam("allocated_change"),
+                    spent=allocations.c.spent + bindparam("spent_change"),
+                ),
+                [
+                    {"allocation": a, "allocated_change": allocated, "spent_change": spent}
+                    for a, (allocated, spent) in balances.items()
+                ],
             )
 
     def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
@@ -185,16 +190,15 @@ class FundsProjection(RowFold):
             inserts[members.name].append(_member_row(owner, data["member"], data["joined_on"]))
         elif topic == H.MemberLeft.TOPIC:
             updates.append(
-                (
-                    members.update().where(members.c.member_id == data["member_id"]),
-                    {"left_on": data["left_on"]},
-                )
+                RowChange(members, "member_id", data["member_id"], {"left_on": data["left_on"]})
             )
         elif topic == H.MemberDetailsCorrected.TOPIC:
             if "birth_date" in data["changes"]:
                 updates.append(
-                    (
-                        members.update().where(members.c.member_id == data["member_id"]),
+                    RowChange(
+                        members,
+                        "member_id",
+                        data["member_id"],
                         {"birth_date": data["changes"]["birth_date"]},
                     )
                 )
@@ -222,20 +226,13 @@ class FundsProjection(RowFold):
                 }
             )
         elif topic == H.RecognitionRevoked.TOPIC:
-            updates.append(
-                (
-                    recognitions.delete().where(
-                        recognitions.c.recognition_id == data["recognition_id"]
-                    ),
-                    {},
-                )
-            )
+            updates.append(RowChange(recognitions, "recognition_id", data["recognition_id"]))
         elif topic == H.RecognitionCorrected.TOPIC:
             updates.append(
-                (
-                    recognitions.update().where(
-                        recognitions.c.recognition_id == data["recognition_id"]
-                    ),
+                RowChange(
+                    recognitions,
+                    "recognition_id",
+                    data["recognition_id"],
                     {"status": data["status"], "decided_on": data["decided_on"]},
                 )
             )
@@ -261,8 +258,10 @@ class FundsProjection(RowFold):
             )
         elif topic == H.SupportReversed.TOPIC:
             updates.append(
-                (
-                    supports.update().where(supports.c.support_id == data["support_id"]),
+                RowChange(
+                    supports,
+                    "support_id",
+                    data["support_id"],
                     {"reversed_on": data["reversed_on"], "reversal_reason": data["reason"]},
                 )
             )

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from domain.household import Household as H
 from domain.reference import standards_data
 from projections.log import Fact
-from projections.machinery import Inserts, RowFold, Updates
+from projections.machinery import Inserts, RowChange, RowFold, Updates
 
 metadata = MetaData()
 
@@ -123,18 +123,13 @@ class IndicatorsProjection(RowFold):
             inserts[members.name].append(_member(owner, data["member"], data["joined_on"]))
         elif topic == H.MemberLeft.TOPIC:
             updates.append(
-                (
-                    members.update().where(members.c.member_id == data["member_id"]),
-                    {"left_on": data["left_on"]},
-                )
+                RowChange(members, "member_id", data["member_id"], {"left_on": data["left_on"]})
             )
         elif topic == H.MemberDetailsCorrected.TOPIC:
             kept = ("birth_date", "ethnicity", "relation")
             changes = {k: v for k, v in data["changes"].items() if k in kept}
             if changes:
-                updates.append(
-                    (members.update().where(members.c.member_id == data["member_id"]), changes)
-                )
+                updates.append(RowChange(members, "member_id", data["member_id"], changes))
         elif topic == H.SurveyRecorded.TOPIC:
             deprivations = data["deprivations"]
             inserts[surveys.name].append(
@@ -162,8 +157,5 @@ class IndicatorsProjection(RowFold):
             )
         elif topic == H.SupportReversed.TOPIC:
             updates.append(
-                (
-                    supports.update().where(supports.c.support_id == data["support_id"]),
-                    {"reversed": True},
-                )
+                RowChange(supports, "support_id", data["support_id"], {"reversed": True})
             )

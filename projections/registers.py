@@ -33,7 +33,7 @@ from domain.household import Household
 from domain.standards import Status
 from domain.status import Recognition, steps, windows
 from projections.log import Fact
-from projections.machinery import analyze, microseconds
+from projections.machinery import analyze, bulk_insert, microseconds
 
 OPEN_DATE = date(9999, 12, 31)
 CURRENT = 2**62  # superseded_at_us of rows that are still part of the register
@@ -296,7 +296,7 @@ class RegisterProjection:
                 recognition_facts[household_id].append(fact)
 
         if new_households:
-            connection.execute(households.insert(), new_households)
+            bulk_insert(connection, households, new_households)
         self._apply_head_updates(connection, head_updates)
         if recognition_facts:
             self._fold_recognitions(connection, recognition_facts)
@@ -400,7 +400,7 @@ class RegisterProjection:
                     supersede[table.name],
                 )
             if inserts[table.name]:
-                connection.execute(table.insert(), inserts[table.name])
+                bulk_insert(connection, table, inserts[table.name])
 
     @staticmethod
     def _store_inputs(
@@ -432,7 +432,7 @@ class RegisterProjection:
                 )
             )
         if added:
-            connection.execute(recognitions.insert(), added)
+            bulk_insert(connection, recognitions, added)
 
 
 def _empty_rows() -> dict[str, set[Row]]:
