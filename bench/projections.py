@@ -208,6 +208,9 @@ def run_database(kind: str, url: str, arguments: argparse.Namespace) -> dict[str
         )
 
         for each in container.projectors.values():
+            each.prepare()
+            if each.position() == 0:
+                each.rebuild()  # a projection not measured above, on a database never folded
             each.catch_up()
         queries = container.registers
         some_commune = _busiest_commune(container)
