@@ -48,6 +48,8 @@ INCREMENTAL_BATCH = 500
 # The embedded default folds commands that arrive within this time of each other together.
 COALESCE_SECONDS = 0.02
 REBUILD_BATCH = 5000
+# A batch reads its facts from at most this many times its size in log positions.
+SCAN_WINDOW = 4
 
 
 class Projection(Protocol):
@@ -288,11 +290,16 @@ class Projector:
         end = self.log.max_position()
         if end <= start:
             return 0, True
+        # A bounded window of positions keeps the read an index range scan: over the whole
+        # rest of a large log the planner may scan and sort the table for every batch.
+        window_end = min(end, start + batch_size * SCAN_WINDOW)
         notifications = self.log.notifications_after(
-            start, batch_size, until=end, topics=self.projection.topics
+            start, batch_size, until=window_end, topics=self.projection.topics
         )
-        complete = len(notifications) < batch_size
-        last = end if complete else notifications[-1].id
+        if len(notifications) == batch_size:
+            last, complete = notifications[-1].id, False
+        else:
+            last, complete = window_end, window_end == end
         facts = [self.log.decode(n) for n in notifications]
         with self._transaction() as connection:
             # Guard: only the holder of the tracked position may move it (no double counting).
