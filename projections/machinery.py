@@ -9,6 +9,7 @@ lock for its projection, so a second copy cannot run at the same time.
 from __future__ import annotations
 
 import io
+import queue
 import threading
 import time
 import zlib
@@ -273,49 +274,91 @@ class Projector:
         batches = 0
         with self._catch_up_lock:
             while max_batches is None or batches < max_batches:
-                advanced, complete = self._process_next_batch(batch_size)
-                moved += advanced
+                start = self.position()
+                # Ids become visible in order (the recorder serialises its inserts), so
+                # everything up to the end read here is final.
+                batch = self._read_batch(start, self.log.max_position(), batch_size)
+                self._commit_batch(start, batch)
+                moved += batch.last - start
                 batches += 1
-                if complete:
+                if batch.complete:
                     break
         return moved
 
-    def _process_next_batch(self, batch_size: int) -> tuple[int, bool]:
-        """Fold the next batch; returns how far the position moved and whether it reached the
-        end of the log as it stood when the batch was read."""
-        start = self.position()
-        # Ids become visible in order (the recorder serialises its inserts), so everything up
-        # to the end read here is final: reading only this projection's topics up to it, a
-        # short batch may move the position to that end past facts of other topics.
-        end = self.log.max_position()
+    def _read_batch(self, start: int, end: int, batch_size: int) -> _Batch:
+        """The next batch after ``start``: this projection's facts only, so a short batch
+        moves the position past facts of other topics, up to ``end`` at most."""
         if end <= start:
-            return 0, True
+            return _Batch([], start, True)
         # A bounded window of positions keeps the read an index range scan: over the whole
         # rest of a large log the planner may scan and sort the table for every batch.
         window_end = min(end, start + batch_size * SCAN_WINDOW)
         notifications = self.log.notifications_after(
             start, batch_size, until=window_end, topics=self.projection.topics
         )
-        if len(notifications) == batch_size:
-            last, complete = notifications[-1].id, False
-        else:
-            last, complete = window_end, window_end == end
         facts = [self.log.decode(n) for n in notifications]
+        if len(notifications) == batch_size:
+            return _Batch(facts, notifications[-1].id, False)
+        return _Batch(facts, window_end, window_end == end)
+
+    def _commit_batch(self, start: int, batch: _Batch) -> None:
+        if batch.last == start:
+            return
         with self._transaction() as connection:
             # Guard: only the holder of the tracked position may move it (no double counting).
             claimed = connection.execute(
                 tracking_table.update()
                 .where(tracking_table.c.name == self.name)
                 .where(tracking_table.c.position == start)
-                .values(position=last, updated_at_us=microseconds(datetime.now(UTC)))
+                .values(position=batch.last, updated_at_us=microseconds(datetime.now(UTC)))
             ).rowcount
             if claimed != 1:
                 raise WorkerAlreadyRunning(
                     f"projection {self.name} was moved past {start} by another worker"
                 )
-            if facts:
-                self.projection.process(connection, facts)
-        return last - start, complete
+            if batch.facts:
+                self.projection.process(connection, batch.facts)
+
+    def _catch_up_reading_ahead(self, batch_size: int) -> int:
+        """Catch up to the log's end as it stands now, reading and decoding the next batch in
+        another thread while this one folds and writes: the bulk path of a rebuild."""
+        start = self.position()
+        end = self.log.max_position()
+        ahead: queue.Queue[_Batch | BaseException] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def read() -> None:
+            position = start
+            try:
+                while not stop.is_set():
+                    batch = self._read_batch(position, end, batch_size)
+                    while not stop.is_set():
+                        try:
+                            ahead.put(batch, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if batch.complete:
+                        return
+                    position = batch.last
+            except BaseException as error:  # handed to the folding thread, which raises it
+                ahead.put(error)
+
+        reader = threading.Thread(target=read, name=f"{self.name}-read-ahead", daemon=True)
+        reader.start()
+        position = start
+        try:
+            while True:
+                batch = ahead.get()
+                if isinstance(batch, BaseException):
+                    raise batch
+                self._commit_batch(position, batch)
+                position = batch.last
+                if batch.complete:
+                    return position - start
+        finally:
+            stop.set()
+            reader.join()
 
     def rebuild(self) -> int:
         """Empty the read model and fold the whole log again, in large batches."""
@@ -335,7 +378,9 @@ class Projector:
                     updated_at_us=microseconds(datetime.now(UTC)),
                 )
             )
-        read = self.catch_up(batch_size=REBUILD_BATCH)
+        with self._catch_up_lock:
+            read = self._catch_up_reading_ahead(REBUILD_BATCH)
+        read += self.catch_up(batch_size=REBUILD_BATCH)  # facts recorded meanwhile
         with self._transaction() as connection:
             for index in deferred:
                 index.create(connection)
@@ -353,6 +398,13 @@ class Projector:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.engine, self._write_lock)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    facts: list[Fact]
+    last: int  # the position after the batch
+    complete: bool  # whether it reached the end it was read up to
 
 
 class _Transaction:

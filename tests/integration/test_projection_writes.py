@@ -3,8 +3,10 @@ every value as given, and row changes grouped into few statements keep the order
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,9 +25,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from application.demo import DemoParameters, load_demo
 from infrastructure.container import Container
 from infrastructure.settings import normalise_database_url
-from projections.machinery import COPY_FROM_ROWS, RowChange, apply_changes, bulk_insert
+from projections import machinery
+from projections.machinery import (
+    COPY_FROM_ROWS,
+    Projector,
+    RowChange,
+    apply_changes,
+    bulk_insert,
+)
 
 metadata = MetaData()
 things = Table(
@@ -150,3 +160,44 @@ def test_a_rebuild_builds_its_deferred_indexes_and_prepare_restores_any_left_out
     assert not declared[table] & index_names(projector.engine, table)
     projector.prepare()
     assert declared[table] <= index_names(projector.engine, table)
+
+
+def table_rows(projector: Projector) -> dict[str, list[tuple[object, ...]]]:
+    with projector.engine.connect() as connection:
+        return {
+            table.name: sorted(tuple(map(str, row)) for row in connection.execute(select(table)))
+            for table in projector.projection.metadata.sorted_tables
+        }
+
+
+def test_a_rebuild_reading_ahead_stops_at_a_failed_read_and_a_later_one_completes(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_demo(container.case_files, DemoParameters(households=60))
+    projector = container.projectors["funds"]
+    projector.prepare()
+    projector.catch_up(batch_size=7)
+    folded = table_rows(projector)
+    log_end = container.event_log.max_position()
+
+    reads = 0
+    read = projector.log.notifications_after
+
+    def failing_on_the_third_read(*arguments: Any, **options: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        if reads == 3:
+            raise ConnectionError("the database went away")
+        return read(*arguments, **options)
+
+    monkeypatch.setattr(projector.log, "notifications_after", failing_on_the_third_read)
+    monkeypatch.setattr(machinery, "REBUILD_BATCH", 50)
+    with pytest.raises(ConnectionError):
+        projector.rebuild()
+    # Two whole batches were folded before the failed read; the reading thread is gone.
+    assert 0 < projector.position() < log_end
+    assert not [t for t in threading.enumerate() if t.name.endswith("-read-ahead")]
+
+    monkeypatch.setattr(projector.log, "notifications_after", read)
+    assert projector.rebuild() == log_end
+    assert table_rows(projector) == folded
