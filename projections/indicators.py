@@ -3,6 +3,7 @@ ethnicity, members' ages and presence, each survey's deprivations, and supports.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -14,7 +15,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    select,
 )
+from sqlalchemy.engine import Connection
 
 from domain.household import Household as H
 from domain.reference import standards_data
@@ -40,6 +43,7 @@ members = Table(
     metadata,
     Column("member_id", String(36), primary_key=True),
     Column("household_id", String(36), nullable=False),
+    Column("commune_code", String(10), nullable=False),
     Column("birth_date", Date, nullable=False),
     Column("ethnicity", String(2), nullable=False),
     Column("relation", String(20), nullable=False),
@@ -47,24 +51,28 @@ members = Table(
     Column("left_on", Date),
     Index("ri_members_household", "household_id"),
     Index("ri_members_heads", "relation", "joined_on"),
+    Index("ri_members_commune", "commune_code", "relation"),
 )
 surveys = Table(
     "ri_surveys",
     metadata,
     Column("survey_id", String(36), primary_key=True),
     Column("household_id", String(36), nullable=False),
+    Column("commune_code", String(10), nullable=False),
     Column("surveyed_on", Date, nullable=False),
     Column("sequence", Integer, nullable=False),
     Column("standard", String(20), nullable=False),
     # One column per deprivation code: NULL where the survey's standard has no such indicator.
     *(Column(f"d_{code}", Boolean) for code in DEPRIVATION_CODES),
     Index("ri_surveys_household", "household_id", "surveyed_on"),
+    Index("ri_surveys_commune", "commune_code", "surveyed_on"),
 )
 supports = Table(
     "ri_supports",
     metadata,
     Column("support_id", String(36), primary_key=True),
     Column("household_id", String(36), nullable=False),
+    Column("commune_code", String(10), nullable=False),
     Column("member_id", String(36)),
     Column("support_type", String(32), nullable=False),
     Column("provided_on", Date, nullable=False),
@@ -73,13 +81,17 @@ supports = Table(
     Column("reversed", Boolean, nullable=False),
     Index("ri_supports_type", "support_type", "provided_on"),
     Index("ri_supports_member", "member_id"),
+    Index("ri_supports_commune", "commune_code", "support_type"),
 )
 
 
-def _member(household_id: str, member: dict[str, Any], joined_on: Any) -> dict[str, Any]:
+def _member(
+    household_id: str, commune_code: str, member: dict[str, Any], joined_on: Any
+) -> dict[str, Any]:
     return {
         "member_id": member["member_id"],
         "household_id": household_id,
+        "commune_code": commune_code,
         "birth_date": member["birth_date"],
         "ethnicity": member["ethnicity"],
         "relation": member["relation"],
@@ -89,9 +101,19 @@ def _member(household_id: str, member: dict[str, Any], joined_on: Any) -> dict[s
 
 
 class IndicatorsProjection(RowFold):
+    """Rows carry their household's commune, so that one commune's figures are read by index."""
+
     name = "indicators"
-    code_version = 2
+    code_version = 3
     metadata = metadata
+    cluster_on = tuple(
+        next(i for i in table.indexes if i.name == name)
+        for table, name in (
+            (members, "ri_members_commune"),
+            (surveys, "ri_surveys_commune"),
+            (supports, "ri_supports_commune"),
+        )
+    )
     topics = frozenset(
         {
             H.Registered.TOPIC,
@@ -104,9 +126,30 @@ class IndicatorsProjection(RowFold):
         }
     )
 
+    def __init__(self) -> None:
+        self._commune_of: dict[str, str] = {}
+
+    def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
+        registered = {
+            str(f.originator_id): f.data["commune_code"]
+            for f in facts
+            if f.topic == H.Registered.TOPIC
+        }
+        earlier = sorted({str(f.originator_id) for f in facts} - registered.keys())
+        self._commune_of = registered
+        for start in range(0, len(earlier), 500):
+            for household_id, commune_code in connection.execute(
+                select(households.c.household_id, households.c.commune_code).where(
+                    households.c.household_id.in_(earlier[start : start + 500])
+                )
+            ):
+                self._commune_of[household_id] = commune_code
+        super().process(connection, facts)
+
     def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
         data = fact.data
         owner = str(fact.originator_id)
+        commune = self._commune_of[owner]
         topic = fact.topic
         if topic == H.Registered.TOPIC:
             inserts[households.name].append(
@@ -117,10 +160,10 @@ class IndicatorsProjection(RowFold):
                 }
             )
             inserts[members.name].extend(
-                _member(owner, m, data["registered_on"]) for m in data["members"]
+                _member(owner, commune, m, data["registered_on"]) for m in data["members"]
             )
         elif topic == H.MemberJoined.TOPIC:
-            inserts[members.name].append(_member(owner, data["member"], data["joined_on"]))
+            inserts[members.name].append(_member(owner, commune, data["member"], data["joined_on"]))
         elif topic == H.MemberLeft.TOPIC:
             updates.append(
                 RowChange(members, "member_id", data["member_id"], {"left_on": data["left_on"]})
@@ -136,6 +179,7 @@ class IndicatorsProjection(RowFold):
                 {
                     "survey_id": data["survey_id"],
                     "household_id": owner,
+                    "commune_code": commune,
                     "surveyed_on": data["surveyed_on"],
                     "sequence": fact.version,
                     "standard": data["standard"],
@@ -147,6 +191,7 @@ class IndicatorsProjection(RowFold):
                 {
                     "support_id": data["support_id"],
                     "household_id": owner,
+                    "commune_code": commune,
                     "member_id": data["member_id"],
                     "support_type": data["support_type"],
                     "provided_on": data["provided_on"],

@@ -159,9 +159,14 @@ def _flush(connection: Connection, groups: dict[tuple[Any, ...], list[RowChange]
     groups.clear()
 
 
-def analyze(connection: Connection, metadata: MetaData) -> None:
-    """Fresh planner statistics after a bulk load (PostgreSQL)."""
+def analyze(connection: Connection, metadata: MetaData, cluster_on: Sequence[Index] = ()) -> None:
+    """After a bulk load (PostgreSQL): order each table of ``cluster_on`` by that index, so
+    that one commune's rows lie together, then fresh planner statistics."""
     if connection.dialect.name == "postgresql":
+        for index in cluster_on:
+            table = index.table
+            assert table is not None
+            connection.exec_driver_sql(f"CLUSTER {table.name} USING {index.name}")
         for table in metadata.sorted_tables:
             connection.exec_driver_sql(f"ANALYZE {table.name}")
 
@@ -174,6 +179,7 @@ class RowFold:
     # Folding only writes, and changes rows by primary key: a rebuild may build the other
     # indexes at its end.
     defer_indexes = True
+    cluster_on: Sequence[Index] = ()
 
     def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
         raise NotImplementedError
@@ -192,7 +198,7 @@ class RowFold:
         apply_changes(connection, updates)
 
     def after_rebuild(self, connection: Connection) -> None:
-        analyze(connection, self.metadata)
+        analyze(connection, self.metadata, self.cluster_on)
 
 
 class WorkerAlreadyRunning(RuntimeError):
@@ -232,13 +238,10 @@ class Projector:
     def create_tables(self) -> None:
         TRACKING.create_all(self.engine, checkfirst=True)
         self.projection.metadata.create_all(self.engine, checkfirst=True)
-        # A rebuild that stopped part-way may have left its deferred indexes out.
-        for table in self.projection.metadata.sorted_tables:
-            for index in table.indexes:
-                index.create(self.engine, checkfirst=True)
 
     def prepare(self) -> None:
-        """Create the tables; rebuild when the projection's code version changed."""
+        """Create the tables; rebuild when the projection's code version changed, else build
+        any index a rebuild that stopped part-way left out."""
         self.create_tables()
         with self._transaction() as connection:
             row = connection.execute(
@@ -257,6 +260,10 @@ class Projector:
             stale = row[0] != self.projection.code_version
         if stale:
             self.rebuild()
+            return
+        for table in self.projection.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(self.engine, checkfirst=True)
 
     def position(self) -> int:
         with self.engine.connect() as connection:

@@ -87,6 +87,7 @@ status_intervals = Table(
         "commune_code",
     ),
     Index("rm_status_intervals_household", "household_id", "superseded_at_us"),
+    Index("rm_status_intervals_commune", "commune_code", "status", "superseded_at_us"),
 )
 
 escape_windows = Table(
@@ -101,6 +102,7 @@ escape_windows = Table(
     Column("superseded_at_us", BigInteger, nullable=False),
     Index("rm_escape_windows_lookup", "superseded_at_us", "opened_on", "until", "commune_code"),
     Index("rm_escape_windows_household", "household_id", "superseded_at_us"),
+    Index("rm_escape_windows_commune", "commune_code", "superseded_at_us"),
 )
 
 status_changes = Table(
@@ -302,7 +304,14 @@ class RegisterProjection:
             self._fold_recognitions(connection, recognition_facts)
 
     def after_rebuild(self, connection: Connection) -> None:
-        analyze(connection, metadata)
+        analyze(
+            connection,
+            metadata,
+            [
+                next(i for i in table.indexes if i.name == f"{table.name}_commune")
+                for table in (status_intervals, escape_windows)
+            ],
+        )
 
     @staticmethod
     def _household_row(household_id: str, fact: Fact) -> dict[str, Any]:
