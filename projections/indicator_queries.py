@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, literal, or_, select, true, union
+from sqlalchemy import Date, and_, case, false, func, literal, or_, select, true, union, union_all
 from sqlalchemy.engine import Connection, Engine
 
 from domain.calendar import add_months
@@ -247,11 +247,145 @@ class IndicatorQueries:
             self._status_counts(connection, communes, dates, parts)
             self._minority(connection, communes, dates, parts)
             self._supports(connection, communes, dates, since, parts)
-            for on in dates:
-                if on in detail:
+            detailed = [on for on in dates if on in detail]
+            if communes is None:
+                # Across the province, one date at a time: joining every date's households
+                # at once makes the joins too large to hash in memory.
+                for on in detailed:
                     self._latest_surveys(connection, communes, on, parts)
                     self._workers(connection, communes, on, since, parts)
+            elif detailed:
+                # A few communes: every date in one pass over their surveys and members.
+                self._latest_surveys_on(connection, communes, detailed, parts)
+                self._workers_on(connection, communes, detailed, since, parts)
         return parts
+
+    def _latest_surveys_on(
+        self,
+        connection: Connection,
+        communes: list[str],
+        dates: Sequence[date],
+        parts: defaultdict[tuple[str, date], CommuneFigures],
+    ) -> None:
+        """``_latest_surveys`` for several dates at once."""
+        targets = union_all(
+            *(
+                self._status_at(communes, on, ("poor", "near_poor")).add_columns(
+                    literal(on, Date).label("on")
+                )
+                for on in dates
+            )
+        ).subquery()
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(targets.c.household_id, targets.c.on),
+                order_by=(surveys.c.surveyed_on.desc(), surveys.c.sequence.desc()),
+            )
+            .label("rank")
+        )
+        latest = (
+            select(targets.c.commune_code, targets.c.on, *surveys.c, rank)
+            .join(targets, targets.c.household_id == surveys.c.household_id)
+            .where(surveys.c.surveyed_on <= targets.c.on, surveys.c.commune_code.in_(communes))
+            .subquery()
+        )
+        columns: list[Any] = []
+        for code in DEPRIVATION_CODES:
+            column = latest.c[f"d_{code}"]
+            columns.append(func.count(column))
+            columns.append(func.sum(case((column == false(), 1), else_=0)))
+        for commune, on, *row in connection.execute(
+            select(latest.c.commune_code, latest.c.on, *columns)
+            .where(latest.c.rank == 1)
+            .group_by(latest.c.commune_code, latest.c.on)
+        ):
+            part = parts[(commune, _as_date(on))]
+            part.surveyed = [int(row[2 * i] or 0) for i in range(len(DEPRIVATION_CODES))]
+            part.not_deprived = [int(row[2 * i + 1] or 0) for i in range(len(DEPRIVATION_CODES))]
+
+    def _workers_on(
+        self,
+        connection: Connection,
+        communes: list[str],
+        dates: Sequence[date],
+        since: date,
+        parts: defaultdict[tuple[str, date], CommuneFigures],
+    ) -> None:
+        """``_workers`` for several dates at once."""
+        youngest, oldest = WORKING_AGE
+        windows = escape_windows
+        eligible_on = []
+        for on in dates:
+            # Aged at least 15 and not yet 61 on the date.
+            bounds = (
+                literal(on, Date).label("on"),
+                literal(add_months(on, -12 * youngest), Date).label("born_by"),
+                literal(add_months(on, -12 * (oldest + 1)), Date).label("born_after"),
+            )
+            eligible_on.append(
+                self._status_at(communes, on, ("poor", "near_poor"))
+                .with_only_columns(status_intervals.c.household_id, status_intervals.c.commune_code)
+                .add_columns(*bounds)
+            )
+            eligible_on.append(
+                select(windows.c.household_id, windows.c.commune_code, *bounds).where(
+                    windows.c.superseded_at_us == CURRENT,
+                    windows.c.opened_on <= on,
+                    windows.c.until >= on,
+                    windows.c.closed_on > on,
+                    windows.c.commune_code.in_(communes),
+                )
+            )
+        eligible = union(*eligible_on).subquery()
+        working = (
+            select(members.c.member_id, eligible.c.commune_code, eligible.c.on)
+            .join(eligible, eligible.c.household_id == members.c.household_id)
+            .where(
+                members.c.commune_code.in_(communes),
+                members.c.joined_on <= eligible.c.on,
+                or_(members.c.left_on.is_(None), members.c.left_on > eligible.c.on),
+                members.c.birth_date <= eligible.c.born_by,
+                members.c.birth_date > eligible.c.born_after,
+            )
+            .subquery()
+        )
+        trained = (
+            select(
+                working.c.commune_code,
+                working.c.on,
+                func.count(supports.c.support_id).label("trainings"),
+                func.max(case((supports.c.certified == true(), 1), else_=0)).label("certified"),
+            )
+            .select_from(
+                working.outerjoin(
+                    supports,
+                    and_(
+                        supports.c.member_id == working.c.member_id,
+                        supports.c.support_type == "vocational_training",
+                        supports.c.commune_code.in_(communes),
+                        supports.c.reversed == false(),
+                        supports.c.provided_on >= since,
+                        supports.c.provided_on <= working.c.on,
+                    ),
+                )
+            )
+            .group_by(working.c.member_id, working.c.commune_code, working.c.on)
+            .subquery()
+        )
+        for commune, on, workers, trained_count, certified in connection.execute(
+            select(
+                trained.c.commune_code,
+                trained.c.on,
+                func.count(),
+                func.sum(case((trained.c.trainings > 0, 1), else_=0)),
+                func.sum(trained.c.certified),
+            ).group_by(trained.c.commune_code, trained.c.on)
+        ):
+            part = parts[(commune, _as_date(on))]
+            part.workers = int(workers or 0)
+            part.workers_trained = int(trained_count or 0)
+            part.workers_certified = int(certified or 0)
 
     @staticmethod
     def _in_area(column: Any, communes: list[str] | None) -> Any:
@@ -324,13 +458,12 @@ class IndicatorQueries:
                 members.c.household_id,
                 members.c.joined_on,
                 members.c.left_on,
-                households.c.commune_code,
+                members.c.commune_code,
             )
-            .join(households, households.c.household_id == members.c.household_id)
             .where(
                 members.c.relation == "head",
                 members.c.ethnicity.not_in(NOT_MINORITY_ETHNICITIES),
-                self._in_area(households.c.commune_code, communes),
+                self._in_area(members.c.commune_code, communes),
             )
             .subquery()
         )
@@ -415,7 +548,7 @@ class IndicatorQueries:
         return (
             select(target.c.status, target.c.commune_code, *surveys.c, rank)
             .join(target, target.c.household_id == surveys.c.household_id)
-            .where(surveys.c.surveyed_on <= on)
+            .where(surveys.c.surveyed_on <= on, self._in_area(surveys.c.commune_code, communes))
             .subquery()
         )
 
@@ -447,6 +580,7 @@ class IndicatorQueries:
             select(members.c.member_id, eligible.c.commune_code)
             .join(eligible, eligible.c.household_id == members.c.household_id)
             .where(
+                self._in_area(members.c.commune_code, communes),
                 members.c.joined_on <= on,
                 or_(members.c.left_on.is_(None), members.c.left_on > on),
                 members.c.birth_date <= born_by,
@@ -461,6 +595,7 @@ class IndicatorQueries:
             )
             .where(
                 supports.c.support_type == "vocational_training",
+                self._in_area(supports.c.commune_code, communes),
                 supports.c.reversed == false(),
                 supports.c.provided_on >= since,
                 supports.c.provided_on <= on,
@@ -497,17 +632,16 @@ class IndicatorQueries:
             supports.c.reversed == false(),
             supports.c.provided_on >= since,
             supports.c.provided_on <= max(dates),
-            self._in_area(households.c.commune_code, communes),
+            self._in_area(supports.c.commune_code, communes),
         )
         housed = (
             select(
-                households.c.commune_code,
+                supports.c.commune_code,
                 supports.c.household_id,
                 func.min(supports.c.provided_on).label("first"),
             )
-            .join(households, households.c.household_id == supports.c.household_id)
             .where(supports.c.support_type == "housing", given)
-            .group_by(households.c.commune_code, supports.c.household_id)
+            .group_by(supports.c.commune_code, supports.c.household_id)
             .subquery()
         )
         for commune, *counts in connection.execute(
@@ -519,14 +653,13 @@ class IndicatorQueries:
             for i, on in enumerate(dates):
                 parts[(commune, on)].housing_supported = int(counts[i] or 0)
         for commune, model, first in connection.execute(
-            select(households.c.commune_code, supports.c.model, func.min(supports.c.provided_on))
-            .join(households, households.c.household_id == supports.c.household_id)
+            select(supports.c.commune_code, supports.c.model, func.min(supports.c.provided_on))
             .where(
                 supports.c.support_type == "livelihood_model",
                 supports.c.model.is_not(None),
                 given,
             )
-            .group_by(households.c.commune_code, supports.c.model)
+            .group_by(supports.c.commune_code, supports.c.model)
         ):
             for on in dates:
                 if first <= on:
@@ -666,3 +799,8 @@ def _figures_view(figures: YearFigures, baseline: YearFigures) -> dict[str, Any]
         "workers_trained": figures.workers_trained,
         "workers_certified": figures.workers_certified,
     }
+
+
+def _as_date(value: Any) -> date:
+    # SQLite hands a literal date back as its ISO text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
