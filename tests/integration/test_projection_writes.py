@@ -22,6 +22,7 @@ from sqlalchemy import (
     create_engine,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -152,6 +153,18 @@ def test_a_rebuild_builds_its_deferred_indexes_and_prepare_restores_any_left_out
     projector.rebuild()
     for table, names in declared.items():
         assert names <= index_names(projector.engine, table), table.name
+    if projector.engine.dialect.name == "postgresql":
+        # Each commune's rows lie together, ordered by the commune's index.
+        with projector.engine.connect() as connection:
+            clustered = set(
+                connection.execute(
+                    text(
+                        "SELECT c.relname FROM pg_index i JOIN pg_class c"
+                        " ON c.oid = i.indexrelid WHERE i.indisclustered"
+                    )
+                ).scalars()
+            )
+        assert {"ri_members_commune", "ri_surveys_commune", "ri_supports_commune"} <= clustered
 
     # As if a rebuild had stopped before building them.
     table = next(t for t, names in declared.items() if names)
