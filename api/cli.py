@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Sequence
 
 from infrastructure.container import Container, build_container
@@ -29,6 +30,9 @@ def serve(arguments: argparse.Namespace) -> int:
         # PostgreSQL: `giamngheo project` folds the log; this process only reads.
         for projector in container.projectors.values():
             projector.create_tables()
+    threading.Thread(
+        target=_count_indicators_ahead, args=(container,), name="indicators-ahead", daemon=True
+    ).start()
     try:
         uvicorn.run(
             create_app(container),
@@ -39,6 +43,13 @@ def serve(arguments: argparse.Namespace) -> int:
     finally:
         container.close()
     return 0
+
+
+def _count_indicators_ahead(container: Container) -> None:
+    try:
+        container.indicators.count_ahead(container.today().year)
+    except Exception as error:  # only a head start: the first request counts instead
+        print(f"indicators not counted ahead: {error}", file=sys.stderr, flush=True)
 
 
 def _load_demo(container: Container, households: int, seed: int) -> None:

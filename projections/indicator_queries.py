@@ -184,6 +184,11 @@ class IndicatorQueries:
                 self.counted += len(missing) * len(dates)
             return {on: add_up(on, (self._kept[key] for key in keys[on])) for on in dates}
 
+    def count_ahead(self, year: int) -> None:
+        """Count every commune's figures for the province's indicators of ``year``, so that
+        the first request after a start is answered from kept figures."""
+        self.indicators(PROVINCE_CODE, year)
+
     def forget(self) -> None:
         """Drop every commune's kept figures."""
         with self._lock:

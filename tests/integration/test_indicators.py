@@ -1043,3 +1043,14 @@ def test_figures_kept_between_requests_follow_the_facts_recorded_after_them(
                 answer = by_code(kept[area])
                 for code in PROPERTY_CODES:
                     assert answer[code]["value"] == expected[code]["value"], (area, year, code)
+
+
+def test_counting_ahead_answers_the_first_request_from_kept_figures(
+    container: Container, province: BruteForce
+) -> None:
+    container.indicators.count_ahead(2025)
+    counted = container.indicators.counted
+    assert counted > 0
+    answer = container.indicators.indicators(PROVINCE, 2025)
+    assert container.indicators.counted == counted
+    assert_matches(answer, province.indicators(PROVINCE, 2025))
