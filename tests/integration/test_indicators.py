@@ -700,6 +700,14 @@ def test_every_indicator_for_every_area_and_year_is_the_brute_force(
             assert answer["area"] == area and answer["year"] == year
             assert answer["as_of"] == date(year, 12, 31)
             assert_matches(answer, province.indicators(area, year))
+    # Again with nothing kept and the smallest areas first: their communes are counted by
+    # commune, every date at once, rather than all communes one date at a time.
+    container.indicators.forget()
+    for area in reversed(AREAS):
+        for year in YEARS:
+            assert_matches(
+                container.indicators.indicators(area, year), province.indicators(area, year)
+            )
 
 
 def test_spot_values_worked_out_by_hand(container: Container, province: BruteForce) -> None:
