@@ -43,7 +43,7 @@ from projections.indicators import (
     surveys,
 )
 from projections.log import LogReader
-from projections.machinery import tracking_table
+from projections.machinery import select_in, tracking_table
 from projections.register_queries import RegisterQueries
 from projections.registers import (
     CURRENT,
@@ -231,17 +231,14 @@ class IndicatorQueries:
 
     def _communes_of_households(self, household_ids: list[str]) -> set[str]:
         # Every household with a fact up to the stamp is in the indicators read model.
-        found: set[str] = set()
         with self._engine.connect() as connection:
-            for start in range(0, len(household_ids), 500):
-                found.update(
-                    connection.execute(
-                        select(households.c.commune_code)
-                        .where(households.c.household_id.in_(household_ids[start : start + 500]))
-                        .distinct()
-                    ).scalars()
-                )
-        return found
+            rows = select_in(
+                connection,
+                select(households.c.commune_code).distinct(),
+                households.c.household_id,
+                household_ids,
+            )
+        return {commune for (commune,) in rows}
 
     def _count(
         self, communes: list[str] | None, dates: list[date], since: date, detail: set[date]

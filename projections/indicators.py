@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from domain.household import Household as H
 from domain.reference import standards_data
 from projections.log import Fact
-from projections.machinery import Inserts, RowChange, RowFold, Updates
+from projections.machinery import Inserts, RowChange, RowFold, Updates, select_in
 
 metadata = MetaData()
 
@@ -106,14 +106,7 @@ class IndicatorsProjection(RowFold):
     name = "indicators"
     code_version = 3
     metadata = metadata
-    cluster_on = tuple(
-        next(i for i in table.indexes if i.name == name)
-        for table, name in (
-            (members, "ri_members_commune"),
-            (surveys, "ri_surveys_commune"),
-            (supports, "ri_supports_commune"),
-        )
-    )
+    cluster_on: Sequence[str] = ("ri_members_commune", "ri_surveys_commune", "ri_supports_commune")
     topics = frozenset(
         {
             H.Registered.TOPIC,
@@ -137,13 +130,13 @@ class IndicatorsProjection(RowFold):
         }
         earlier = sorted({str(f.originator_id) for f in facts} - registered.keys())
         self._commune_of = registered
-        for start in range(0, len(earlier), 500):
-            for household_id, commune_code in connection.execute(
-                select(households.c.household_id, households.c.commune_code).where(
-                    households.c.household_id.in_(earlier[start : start + 500])
-                )
-            ):
-                self._commune_of[household_id] = commune_code
+        for household_id, commune_code in select_in(
+            connection,
+            select(households.c.household_id, households.c.commune_code),
+            households.c.household_id,
+            earlier,
+        ):
+            self._commune_of[household_id] = commune_code
         super().process(connection, facts)
 
     def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:

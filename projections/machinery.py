@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,8 +64,9 @@ class Projection(Protocol):
     def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
         """Fold one batch of facts (only those of ``topics``) into the tables."""
 
-    def after_rebuild(self, connection: Connection) -> None:
-        """Work that a bulk load defers until its end (e.g. statistics)."""
+    # Indexes a rebuild on PostgreSQL orders their tables by (CLUSTER), by name: so that the
+    # rows one query reads together lie together.
+    cluster_on: Sequence[str]
 
 
 Inserts = dict[str, list[dict[str, Any]]]
@@ -85,6 +86,17 @@ Updates = list[RowChange]
 
 # Below this many rows an INSERT is as quick as a COPY.
 COPY_FROM_ROWS = 50
+
+
+def select_in(
+    connection: Connection, statement: Any, column: Any, values: Iterable[str], chunk: int = 500
+) -> list[Any]:
+    """``statement`` for rows whose ``column`` is among ``values``, in chunks of IN lists."""
+    values = list(values)
+    rows: list[Any] = []
+    for start in range(0, len(values), chunk):
+        rows.extend(connection.execute(statement.where(column.in_(values[start : start + chunk]))))
+    return rows
 
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -159,18 +171,6 @@ def _flush(connection: Connection, groups: dict[tuple[Any, ...], list[RowChange]
     groups.clear()
 
 
-def analyze(connection: Connection, metadata: MetaData, cluster_on: Sequence[Index] = ()) -> None:
-    """After a bulk load (PostgreSQL): order each table of ``cluster_on`` by that index, so
-    that one commune's rows lie together, then fresh planner statistics."""
-    if connection.dialect.name == "postgresql":
-        for index in cluster_on:
-            table = index.table
-            assert table is not None
-            connection.exec_driver_sql(f"CLUSTER {table.name} USING {index.name}")
-        for table in metadata.sorted_tables:
-            connection.exec_driver_sql(f"ANALYZE {table.name}")
-
-
 class RowFold:
     """A projection that folds each fact into inserts and updates: the batch's inserts are
     written in bulk per table, then its updates in order (a fact only changes earlier rows)."""
@@ -179,7 +179,7 @@ class RowFold:
     # Folding only writes, and changes rows by primary key: a rebuild may build the other
     # indexes at its end.
     defer_indexes = True
-    cluster_on: Sequence[Index] = ()
+    cluster_on: Sequence[str] = ()
 
     def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
         raise NotImplementedError
@@ -196,9 +196,6 @@ class RowFold:
             if inserts[table.name]:
                 bulk_insert(connection, table, inserts[table.name])
         apply_changes(connection, updates)
-
-    def after_rebuild(self, connection: Connection) -> None:
-        analyze(connection, self.metadata, self.cluster_on)
 
 
 class WorkerAlreadyRunning(RuntimeError):
@@ -391,14 +388,22 @@ class Projector:
         with self._transaction() as connection:
             for index in deferred:
                 index.create(connection)
-            self.projection.after_rebuild(connection)
         if self.engine.dialect.name == "postgresql":
-            # Marks the freshly written pages all-visible, so counts may be index-only scans.
-            with self.engine.connect() as connection:
-                connection.execution_options(isolation_level="AUTOCOMMIT")
-                for table in self.projection.metadata.sorted_tables:
-                    connection.exec_driver_sql(f"VACUUM {table.name}")
+            self._settle_bulk_load()
         return read
+
+    def _settle_bulk_load(self) -> None:
+        """After a bulk load on PostgreSQL: each table of ``cluster_on`` ordered by that index,
+        then every page marked all-visible (counts may be index-only scans) and fresh planner
+        statistics, in one pass per table."""
+        tables = self.projection.metadata.sorted_tables
+        with self.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            for name in self.projection.cluster_on:
+                table = next(t for t in tables if any(i.name == name for i in t.indexes))
+                connection.exec_driver_sql(f"CLUSTER {table.name} USING {name}")
+            for table in tables:
+                connection.exec_driver_sql(f"VACUUM ANALYZE {table.name}")
 
     def _deferred_indexes(self) -> list[Index]:
         """The indexes a bulk load builds at its end rather than row by row: those the

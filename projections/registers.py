@@ -10,7 +10,7 @@ is evaluated at query time from stored windows: nothing is written when a window
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,7 +33,7 @@ from domain.household import Household
 from domain.standards import Status
 from domain.status import Recognition, steps, windows
 from projections.log import Fact
-from projections.machinery import analyze, bulk_insert, microseconds
+from projections.machinery import bulk_insert, microseconds, select_in
 
 OPEN_DATE = date(9999, 12, 31)
 CURRENT = 2**62  # superseded_at_us of rows that are still part of the register
@@ -256,6 +256,7 @@ class RegisterProjection:
     name = "registers"
     code_version = 2
     metadata = metadata
+    cluster_on: Sequence[str] = ("rm_status_intervals_commune", "rm_escape_windows_commune")
     topics = frozenset(
         {
             Household.Registered.TOPIC,
@@ -303,16 +304,6 @@ class RegisterProjection:
         if recognition_facts:
             self._fold_recognitions(connection, recognition_facts)
 
-    def after_rebuild(self, connection: Connection) -> None:
-        analyze(
-            connection,
-            metadata,
-            [
-                next(i for i in table.indexes if i.name == f"{table.name}_commune")
-                for table in (status_intervals, escape_windows)
-            ],
-        )
-
     @staticmethod
     def _household_row(household_id: str, fact: Fact) -> dict[str, Any]:
         head = next((m for m in fact.data["members"] if m["relation"] == "head"), None)
@@ -345,7 +336,7 @@ class RegisterProjection:
     ) -> None:
         household_ids = list(facts_by_household)
         communes = dict(
-            _select_in(
+            select_in(
                 connection,
                 select(households.c.household_id, households.c.commune_code),
                 households.c.household_id,
@@ -353,7 +344,7 @@ class RegisterProjection:
             )
         )
         known: dict[str, list[Recognition]] = defaultdict(list)
-        for row in _select_in(
+        for row in select_in(
             connection,
             select(
                 recognitions.c.household_id,
@@ -446,13 +437,3 @@ class RegisterProjection:
 
 def _empty_rows() -> dict[str, set[Row]]:
     return {table.name: set() for table in VERSIONED_TABLES}
-
-
-def _select_in(
-    connection: Connection, statement: Any, column: Any, values: Iterable[str], chunk: int = 500
-) -> list[Any]:
-    values = list(values)
-    rows: list[Any] = []
-    for start in range(0, len(values), chunk):
-        rows.extend(connection.execute(statement.where(column.in_(values[start : start + chunk]))))
-    return rows
