@@ -250,48 +250,26 @@ class IndicatorQueries:
             self._minority(connection, communes, dates, parts)
             self._supports(connection, communes, dates, since, parts)
             detailed = [on for on in dates if on in detail]
-            if communes is None:
-                # Across the province, one date at a time: joining every date's households
-                # at once makes the joins too large to hash in memory.
-                for on in detailed:
-                    self._latest_surveys(connection, communes, on, parts)
-                    self._workers(connection, communes, on, since, parts)
-            elif detailed:
-                # A few communes: every date in one pass over their surveys and members.
-                self._latest_surveys_on(connection, communes, detailed, parts)
-                self._workers_on(connection, communes, detailed, since, parts)
+            # A few communes: every date in one pass over their surveys and members. Across
+            # the province, one date at a time: every date's households at once make the
+            # joins too large to hash in memory.
+            passes = [detailed] if communes is not None else [[on] for on in detailed]
+            for some_dates in passes:
+                if some_dates:
+                    self._latest_surveys(connection, communes, some_dates, parts)
+                    self._workers(connection, communes, some_dates, since, parts)
         return parts
 
-    def _latest_surveys_on(
+    def _latest_surveys(
         self,
         connection: Connection,
-        communes: list[str],
+        communes: list[str] | None,
         dates: Sequence[date],
         parts: defaultdict[tuple[str, date], CommuneFigures],
     ) -> None:
-        """``_latest_surveys`` for several dates at once."""
-        targets = union_all(
-            *(
-                self._status_at(communes, on, ("poor", "near_poor")).add_columns(
-                    literal(on, Date).label("on")
-                )
-                for on in dates
-            )
-        ).subquery()
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=(targets.c.household_id, targets.c.on),
-                order_by=(surveys.c.surveyed_on.desc(), surveys.c.sequence.desc()),
-            )
-            .label("rank")
-        )
-        latest = (
-            select(targets.c.commune_code, targets.c.on, *surveys.c, rank)
-            .join(targets, targets.c.household_id == surveys.c.household_id)
-            .where(surveys.c.surveyed_on <= targets.c.on, surveys.c.commune_code.in_(communes))
-            .subquery()
-        )
+        """Among target households (poor or near-poor on each date), per deprivation code: how
+        many have a latest survey with that indicator, and how many of those are not deprived."""
+        latest = self._latest_survey_rows(communes, dates, ("poor", "near_poor"))
         columns: list[Any] = []
         for code in DEPRIVATION_CODES:
             column = latest.c[f"d_{code}"]
@@ -306,15 +284,45 @@ class IndicatorQueries:
             part.surveyed = [int(row[2 * i] or 0) for i in range(len(DEPRIVATION_CODES))]
             part.not_deprived = [int(row[2 * i + 1] or 0) for i in range(len(DEPRIVATION_CODES))]
 
-    def _workers_on(
+    def _latest_survey_rows(
+        self, communes: list[str] | None, dates: Sequence[date], statuses: Sequence[str]
+    ) -> Any:
+        """Each household of ``statuses`` on each date with its surveys up to that date,
+        ranked latest first (rank 1: the latest)."""
+        targets = union_all(
+            *(
+                self._status_at(communes, on, statuses).add_columns(literal(on, Date).label("on"))
+                for on in dates
+            )
+        ).subquery()
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(targets.c.household_id, targets.c.on),
+                order_by=(surveys.c.surveyed_on.desc(), surveys.c.sequence.desc()),
+            )
+            .label("rank")
+        )
+        return (
+            select(targets.c.status, targets.c.commune_code, targets.c.on, *surveys.c, rank)
+            .join(targets, targets.c.household_id == surveys.c.household_id)
+            .where(
+                surveys.c.surveyed_on <= targets.c.on,
+                self._in_area(surveys.c.commune_code, communes),
+            )
+            .subquery()
+        )
+
+    def _workers(
         self,
         connection: Connection,
-        communes: list[str],
+        communes: list[str] | None,
         dates: Sequence[date],
         since: date,
         parts: defaultdict[tuple[str, date], CommuneFigures],
     ) -> None:
-        """``_workers`` for several dates at once."""
+        """Working-age members (15 to 60) on each date of households that are poor, near-poor
+        or newly escaped then; how many were trained since ``since``, and how many certified."""
         youngest, oldest = WORKING_AGE
         windows = escape_windows
         eligible_on = []
@@ -336,7 +344,7 @@ class IndicatorQueries:
                     windows.c.opened_on <= on,
                     windows.c.until >= on,
                     windows.c.closed_on > on,
-                    windows.c.commune_code.in_(communes),
+                    self._in_area(windows.c.commune_code, communes),
                 )
             )
         eligible = union(*eligible_on).subquery()
@@ -344,7 +352,7 @@ class IndicatorQueries:
             select(members.c.member_id, eligible.c.commune_code, eligible.c.on)
             .join(eligible, eligible.c.household_id == members.c.household_id)
             .where(
-                members.c.commune_code.in_(communes),
+                self._in_area(members.c.commune_code, communes),
                 members.c.joined_on <= eligible.c.on,
                 or_(members.c.left_on.is_(None), members.c.left_on > eligible.c.on),
                 members.c.birth_date <= eligible.c.born_by,
@@ -352,37 +360,36 @@ class IndicatorQueries:
             )
             .subquery()
         )
-        trained = (
+        # A member counts as trained (certified) on a date from their first such training
+        # since ``since``.
+        trainings = (
             select(
-                working.c.commune_code,
-                working.c.on,
-                func.count(supports.c.support_id).label("trainings"),
-                func.max(case((supports.c.certified == true(), 1), else_=0)).label("certified"),
+                supports.c.member_id,
+                func.min(supports.c.provided_on).label("first_trained"),
+                func.min(case((supports.c.certified == true(), supports.c.provided_on))).label(
+                    "first_certified"
+                ),
             )
-            .select_from(
-                working.outerjoin(
-                    supports,
-                    and_(
-                        supports.c.member_id == working.c.member_id,
-                        supports.c.support_type == "vocational_training",
-                        supports.c.commune_code.in_(communes),
-                        supports.c.reversed == false(),
-                        supports.c.provided_on >= since,
-                        supports.c.provided_on <= working.c.on,
-                    ),
-                )
+            .where(
+                supports.c.support_type == "vocational_training",
+                self._in_area(supports.c.commune_code, communes),
+                supports.c.reversed == false(),
+                supports.c.provided_on >= since,
+                supports.c.provided_on <= max(dates),
             )
-            .group_by(working.c.member_id, working.c.commune_code, working.c.on)
+            .group_by(supports.c.member_id)
             .subquery()
         )
         for commune, on, workers, trained_count, certified in connection.execute(
             select(
-                trained.c.commune_code,
-                trained.c.on,
+                working.c.commune_code,
+                working.c.on,
                 func.count(),
-                func.sum(case((trained.c.trainings > 0, 1), else_=0)),
-                func.sum(trained.c.certified),
-            ).group_by(trained.c.commune_code, trained.c.on)
+                func.sum(case((trainings.c.first_trained <= working.c.on, 1), else_=0)),
+                func.sum(case((trainings.c.first_certified <= working.c.on, 1), else_=0)),
+            )
+            .select_from(working.outerjoin(trainings, trainings.c.member_id == working.c.member_id))
+            .group_by(working.c.commune_code, working.c.on)
         ):
             part = parts[(commune, _as_date(on))]
             part.workers = int(workers or 0)
@@ -511,115 +518,6 @@ class IndicatorQueries:
             for i, on in enumerate(dates):
                 parts[(commune, on)].minority_poor = int(counts[i] or 0)
 
-    def _latest_surveys(
-        self,
-        connection: Connection,
-        communes: list[str] | None,
-        on: date,
-        parts: defaultdict[tuple[str, date], CommuneFigures],
-    ) -> None:
-        """Among target households (poor or near-poor on the date), per deprivation code: how
-        many have a latest survey with that indicator, and how many of those are not deprived."""
-        latest = self._latest_survey_rows(communes, on, ("poor", "near_poor"))
-        columns: list[Any] = []
-        for code in DEPRIVATION_CODES:
-            column = latest.c[f"d_{code}"]
-            columns.append(func.count(column))
-            columns.append(func.sum(case((column == false(), 1), else_=0)))
-        for commune, *row in connection.execute(
-            select(latest.c.commune_code, *columns)
-            .where(latest.c.rank == 1)
-            .group_by(latest.c.commune_code)
-        ):
-            part = parts[(commune, on)]
-            part.surveyed = [int(row[2 * i] or 0) for i in range(len(DEPRIVATION_CODES))]
-            part.not_deprived = [int(row[2 * i + 1] or 0) for i in range(len(DEPRIVATION_CODES))]
-
-    def _latest_survey_rows(
-        self, communes: list[str] | None, on: date, statuses: Sequence[str]
-    ) -> Any:
-        target = self._status_at(communes, on, statuses).subquery()
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=surveys.c.household_id,
-                order_by=(surveys.c.surveyed_on.desc(), surveys.c.sequence.desc()),
-            )
-            .label("rank")
-        )
-        return (
-            select(target.c.status, target.c.commune_code, *surveys.c, rank)
-            .join(target, target.c.household_id == surveys.c.household_id)
-            .where(surveys.c.surveyed_on <= on, self._in_area(surveys.c.commune_code, communes))
-            .subquery()
-        )
-
-    def _workers(
-        self,
-        connection: Connection,
-        communes: list[str] | None,
-        on: date,
-        since: date,
-        parts: defaultdict[tuple[str, date], CommuneFigures],
-    ) -> None:
-        youngest, oldest = WORKING_AGE
-        born_by = add_months(on, -12 * youngest)  # aged at least 15 on the date
-        born_after = add_months(on, -12 * (oldest + 1))  # not yet 61 on the date
-        windows = escape_windows
-        eligible = union(
-            self._status_at(communes, on, ("poor", "near_poor")).with_only_columns(
-                status_intervals.c.household_id, status_intervals.c.commune_code
-            ),
-            select(windows.c.household_id, windows.c.commune_code).where(
-                windows.c.superseded_at_us == CURRENT,
-                windows.c.opened_on <= on,
-                windows.c.until >= on,
-                windows.c.closed_on > on,
-                self._in_area(windows.c.commune_code, communes),
-            ),
-        ).subquery()
-        working = (
-            select(members.c.member_id, eligible.c.commune_code)
-            .join(eligible, eligible.c.household_id == members.c.household_id)
-            .where(
-                self._in_area(members.c.commune_code, communes),
-                members.c.joined_on <= on,
-                or_(members.c.left_on.is_(None), members.c.left_on > on),
-                members.c.birth_date <= born_by,
-                members.c.birth_date > born_after,
-            )
-            .subquery()
-        )
-        trainings = (
-            select(
-                supports.c.member_id,
-                func.max(case((supports.c.certified == true(), 1), else_=0)).label("certified"),
-            )
-            .where(
-                supports.c.support_type == "vocational_training",
-                self._in_area(supports.c.commune_code, communes),
-                supports.c.reversed == false(),
-                supports.c.provided_on >= since,
-                supports.c.provided_on <= on,
-            )
-            .group_by(supports.c.member_id)
-            .subquery()
-        )
-        for commune, workers, trained, certified in connection.execute(
-            select(
-                working.c.commune_code,
-                func.count(),
-                func.count(trainings.c.member_id),
-                func.coalesce(func.sum(trainings.c.certified), literal(0)),
-            )
-            .select_from(working.outerjoin(trainings, trainings.c.member_id == working.c.member_id))
-            .group_by(working.c.commune_code)
-        ):
-            part = parts[(commune, on)]
-            part.workers = int(workers or 0)
-            part.workers_trained = int(trained or 0)
-            part.workers_certified = int(certified or 0)
-
     def _supports(
         self,
         connection: Connection,
@@ -672,7 +570,7 @@ class IndicatorQueries:
     def deprivation_analysis(self, area: str, on: date) -> dict[str, Any]:
         """How many poor and near-poor households are deprived in each indicator, by unit."""
         communes = self._registers.communes_of(area)
-        latest = self._latest_survey_rows(communes, on, ("poor", "near_poor"))
+        latest = self._latest_survey_rows(communes, [on], ("poor", "near_poor"))
         columns = [
             func.sum(case((latest.c[f"d_{c}"] == true(), 1), else_=0)) for c in DEPRIVATION_CODES
         ]
