@@ -87,26 +87,28 @@ def latencies(
     }
 
 
-def append_recognitions(container: Container, count: int) -> int:
-    """New commands for the incremental measure: recognitions on existing households."""
-    files = container.case_files
-    engine_rows = container.registers._engine  # noqa: SLF001 — benchmark peeks at the read model
-    from sqlalchemy import select
+def append_recognitions(
+    container: Container, count: int, decided_on: date, drawn_at_random: bool = False
+) -> int:
+    """New commands: recognitions on existing households (the first ``count``, or drawn at
+    random across the province, as caseworkers' facts arrive)."""
+    from sqlalchemy import func, select
 
     from projections.registers import households
 
-    with engine_rows.connect() as connection:
-        ids = [
-            uuid.UUID(row[0])
-            for row in connection.execute(select(households.c.household_id).limit(count))
-        ]
+    engine = container.registers._engine  # noqa: SLF001 — benchmark peeks at the read model
+    statement = select(households.c.household_id).limit(count)
+    if drawn_at_random:
+        statement = statement.order_by(func.random())
+    with engine.connect() as connection:
+        ids = [uuid.UUID(row[0]) for row in connection.execute(statement)]
     for index, household_id in enumerate(ids):
-        files.record_recognition(
+        container.case_files.record_recognition(
             RecordRecognition(
                 household_id=household_id,
-                status="near_poor" if index % 2 else "average",
-                decided_on=date(2026, 6, 15),
-                decision_no=f"BENCH-{index}",
+                status=("poor", "near_poor", "average")[index % 3],
+                decided_on=decided_on,
+                decision_no=f"BENCH-{decided_on}-{index}",
                 context=FactContext(actor="bench"),
             )
         )
@@ -114,30 +116,8 @@ def append_recognitions(container: Container, count: int) -> int:
 
 
 def recognitions_across_the_province(container: Container, count: int) -> None:
-    """New facts between indicator requests, as caseworkers record them: recognitions of
-    households drawn at random across the province, folded by the read models (untimed)."""
-    from sqlalchemy import func, select
-
-    from projections.registers import households
-
-    engine = container.registers._engine  # noqa: SLF001 — benchmark peeks at the read model
-    with engine.connect() as connection:
-        ids = [
-            uuid.UUID(row[0])
-            for row in connection.execute(
-                select(households.c.household_id).order_by(func.random()).limit(count)
-            )
-        ]
-    for index, household_id in enumerate(ids):
-        container.case_files.record_recognition(
-            RecordRecognition(
-                household_id=household_id,
-                status=("poor", "near_poor", "average")[index % 3],
-                decided_on=date(2025, 11, 1),
-                decision_no=f"BENCH-I-{index}",
-                context=FactContext(actor="bench"),
-            )
-        )
+    """New facts between indicator requests, folded by the read models (untimed)."""
+    append_recognitions(container, count, date(2025, 11, 1), drawn_at_random=True)
     for name in ("registers", "indicators"):
         container.projectors[name].catch_up()
 
@@ -197,7 +177,7 @@ def run_database(kind: str, url: str, arguments: argparse.Namespace) -> dict[str
         }
 
         before = projector.position()
-        appended = append_recognitions(container, arguments.incremental)
+        appended = append_recognitions(container, arguments.incremental, date(2026, 6, 15))
         after = container.event_log.max_position()
         catch_up_time = timed(lambda: projector.catch_up(batch_size=INCREMENTAL_BATCH))
         read_time = timed(lambda: raw_read(container, before, after))
