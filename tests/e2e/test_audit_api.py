@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.deprivation_codes import ND07, QD59
+from tests.deprivation_codes import ND07, QD59
 
 PROVINCE = "19"
 THAI_NGUYEN_CITY, PHU_BINH = "164", "173"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.deprivation_codes import ND07, QD59
+from tests.deprivation_codes import ND07, QD59
 
 PHUC_HA = "05485"  # a xã (rural)
 WRITER = {"X-Actor": "canbo.phucha"}

@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infrastructure.container import Container
+from tests.deprivation_codes import ND07
 
 ACTOR = {"X-Actor": "ketoan.thanhpho"}
 PROVINCE = "19"
@@ -48,20 +49,6 @@ TRACE_ITEM_KEYS = {
     "amount",
     "reversed",
 }
-ND07 = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
 # The line of each support type used here (domain.md §5).
 AGRICULTURE, AGRICULTURE_LINE = "agricultural_production", "DA3.TDA1"
 INFORMATION_LINE = "DA6.TDA1"

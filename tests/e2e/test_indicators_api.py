@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.routes import indicators as indicator_routes
 from infrastructure.container import Container
+from tests.deprivation_codes import ND07
 
 PROVINCE = "19"
 TN_CITY, DINH_HOA = "164", "167"
@@ -61,20 +62,6 @@ RATES = (
     "poverty_rate_change",
     "ethnic_minority_poverty_rate",
     "ethnic_minority_poverty_rate_change",
-)
-ND07 = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
 )
 QD59_ONLY = ("health_access",)
 

@@ -25,24 +25,11 @@ from application.views import household_view
 from domain.errors import Conflict, InvalidInput, NotEligible, NotFound
 from domain.household import FactContext, Household
 from infrastructure.container import Container
+from tests.deprivation_codes import ND07
 
 D = date.fromisoformat
 PHUC_HA = "05485"
 THREADS = 8
-ND07 = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
 
 T = TypeVar("T")
 

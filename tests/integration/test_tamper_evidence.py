@@ -38,24 +38,11 @@ from domain.household import FactContext
 from infrastructure.container import Container
 from infrastructure.seals import Problem, Verification
 from infrastructure.settings import Settings
+from tests.deprivation_codes import ND07
 
 D = date.fromisoformat
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PHUC_HA = "05485"
-ND07 = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
 INCOME = 1_234_000
 # Facts per household written by ``record_case``: registered, survey, poor, support, near-poor.
 FACTS_PER_HOUSEHOLD = 5

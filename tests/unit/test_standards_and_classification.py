@@ -21,37 +21,13 @@ from domain.standards import (
     standard_on,
     validate_deprivations,
 )
+from tests.deprivation_codes import ND07 as DECREE_07_INDICATORS
+from tests.deprivation_codes import QD59 as QD_59_INDICATORS
 
 QD_59 = "qd-59-2015"
 ND_07 = "nd-07-2021"
 STD_2027 = "std-2027-2030"
 
-DECREE_07_INDICATORS = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
-QD_59_INDICATORS = (
-    "health_access",
-    "health_insurance",
-    "adult_education",
-    "child_school_attendance",
-    "housing_quality",
-    "housing_area",
-    "domestic_water",
-    "sanitation",
-    "telecommunication",
-    "information_access",
-)
 
 # "More poor" first: raising income may only move a household towards the end of this tuple.
 POVERTY_ORDER: tuple[Status, ...] = ("poor", "near_poor", "average", "none")
