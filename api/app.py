@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.problems import install_problem_handlers
 from api.routes import (
@@ -27,7 +28,8 @@ Errors are `application/problem+json` with a `code`.
 
 
 def create_app(container: Container) -> FastAPI:
-    app = FastAPI(title="giamngheo", version="0.1.0", description=DESCRIPTION)
+    # /docs and /redoc from assets packaged with fastapi-offline: offices often have no internet.
+    app = FastAPIOffline(title="giamngheo", version="0.1.0", description=DESCRIPTION)
     app.state.container = container
     install_problem_handlers(app)
     app.include_router(households.router)

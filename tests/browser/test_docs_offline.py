@@ -1,0 +1,75 @@
+"""The API's documentation pages with no internet, as in a provincial office on an intranet: every
+request to a host other than the server is refused, yet /docs (Swagger UI) lists the operations
+and "Try it out" → "Execute" answers, and /redoc renders. Nothing on either page even tries to
+reach another host."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser.conftest import Server
+
+pytestmark = pytest.mark.slow
+
+READY = 60_000  # milliseconds, as Playwright counts
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+class OfflineTab:
+    def __init__(self, page: Any, refused: list[str]) -> None:
+        self.page = page
+        self.refused = refused
+
+
+@pytest.fixture
+def offline(browser: Any, server: Server) -> Iterator[OfflineTab]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    refused: list[str] = []
+
+    def only_local(route: Any) -> None:
+        url = route.request.url
+        if urlsplit(url).scheme in ("data", "blob") or urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_local)
+    try:
+        yield OfflineTab(context.new_page(), refused)
+    finally:
+        context.close()
+
+
+def test_swagger_ui_lists_the_operations_and_executes_a_request_offline(
+    offline: OfflineTab, server: Server
+) -> None:
+    page = offline.page
+    page.goto(server.base_url + "/docs", wait_until="load")
+    page.wait_for_selector(".opblock", timeout=READY)
+    operations = page.locator(".opblock").count()
+    paths = server.json("/openapi.json")["paths"]
+    assert operations == sum(len(methods) for methods in paths.values())
+
+    standards = page.locator("#operations-reference-standards_reference_standards_get")
+    standards.locator(".opblock-summary").click()
+    standards.get_by_role("button", name="Try it out").click()
+    standards.get_by_role("button", name="Execute").click()
+    status = standards.locator(".live-responses-table .response .response-col_status").first
+    status.wait_for(timeout=READY)
+    assert status.inner_text().strip() == "200"
+    body = standards.locator(".live-responses-table .response-col_description pre").first
+    assert "nd-07-2021" in body.inner_text()
+    assert offline.refused == []
+
+
+def test_redoc_renders_the_operations_offline(offline: OfflineTab, server: Server) -> None:
+    page = offline.page
+    page.goto(server.base_url + "/redoc", wait_until="load")
+    page.wait_for_selector("[data-section-id^='tag/']", timeout=READY)
+    assert page.get_by_text("/reference/standards").count() > 0
+    assert offline.refused == []
