@@ -33,6 +33,7 @@ def serve(arguments: argparse.Namespace) -> int:
     threading.Thread(
         target=_count_indicators_ahead, args=(container,), name="indicators-ahead", daemon=True
     ).start()
+    _print_addresses(arguments.host, arguments.port)
     try:
         uvicorn.run(
             create_app(container),
@@ -43,6 +44,12 @@ def serve(arguments: argparse.Namespace) -> int:
     finally:
         container.close()
     return 0
+
+
+def _print_addresses(host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    print(f"giamngheo: API documentation {base}/docs, dashboard {base}/dashboard", flush=True)
 
 
 def _count_indicators_ahead(container: Container) -> None:
