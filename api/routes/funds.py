@@ -8,11 +8,12 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Query, status
 
 from api import schemas
-from api.csv_export import csv_response, wants_csv
+from api.csv_export import SOURCE_VI, Column, LanguageQuery, csv_response, wants_csv
 from api.dependencies import ActorDep, CaseFilesDep, ContainerDep, context
 from api.problems import Unavailable
 from application.commands import AdjustAllocation, MakeAllocation
 from domain.funds import FundAllocation
+from domain.supports import support_catalogue
 from domain.units import PROVINCE_CODE
 from projections.machinery import wait_for_position
 
@@ -20,6 +21,30 @@ router = APIRouter(tags=["funds and inspection"])
 MIN_POSITION_WAIT_SECONDS = 5.0
 FormatQuery = Annotated[Literal["json", "csv"] | None, Query()]
 AcceptHeader = Annotated[str | None, Header()]
+
+
+def _trace_columns() -> dict[str, Column]:
+    # Built per export: the support types' names are reference data, read on first use.
+    types_vi = {code: kind.name_vi for code, kind in support_catalogue().items()}
+    return {
+        "support_id": Column("support_id", "Mã khoản hỗ trợ"),
+        "household_id": Column("household_id", "Mã định danh hộ"),
+        "household_code": Column("household_code", "Mã hộ"),
+        "commune_code": Column("commune_code", "Mã xã, phường"),
+        "support_type": Column("support_type", "Loại hỗ trợ", types_vi),
+        "provided_on": Column("provided_on", "Ngày hỗ trợ"),
+        "amount": Column("amount", "Số tiền (đồng)"),
+        "reversed": Column("reversed", "Đã hủy"),
+    }
+
+
+SUMMARY_COLUMNS = {
+    "source": Column("source", "Nguồn vốn", SOURCE_VI),
+    "programme_line": Column("programme_line", "Dự án, tiểu dự án"),
+    "allocated": Column("allocated", "Đã phân bổ (đồng)"),
+    "spent": Column("spent", "Đã sử dụng (đồng)"),
+    "remaining": Column("remaining", "Còn lại (đồng)"),
+}
 
 
 def funds_caught_up(
@@ -98,25 +123,18 @@ def allocation_trace(
     built: ContainerDep,
     format: FormatQuery = None,  # noqa: A002
     accept: AcceptHeader = None,
+    lang: LanguageQuery = "vi",
 ) -> Any:
     """Allocation → supports → households."""
     built.case_files.allocation(allocation_id)  # 404 for an id that names no allocation
     trace = built.funds.allocation_trace(str(allocation_id))
     if wants_csv(format, accept):
-        columns = (
-            "support_id",
-            "household_id",
-            "household_code",
-            "commune_code",
-            "support_type",
-            "provided_on",
-            "amount",
-            "reversed",
-        )
+        columns = _trace_columns()
         return csv_response(
-            columns,
+            list(columns.values()),
             ([item[c] for c in columns] for item in trace["supports"]),
             f"allocation-{allocation_id}-trace.csv",
+            lang,
         )
     return trace
 
@@ -135,16 +153,17 @@ def funds_summary(
     unit: str = PROVINCE_CODE,
     format: FormatQuery = None,  # noqa: A002
     accept: AcceptHeader = None,
+    lang: LanguageQuery = "vi",
 ) -> Any:
     """Allocated, spent and remaining by source and programme line, over the allocations made
     to the unit and to every unit inside it."""
     summary = built.funds.summary(fiscal_year, unit)
     if wants_csv(format, accept):
-        columns = ("source", "programme_line", "allocated", "spent", "remaining")
         return csv_response(
-            columns,
-            ([item[c] for c in columns] for item in summary["items"]),
+            list(SUMMARY_COLUMNS.values()),
+            ([item[c] for c in SUMMARY_COLUMNS] for item in summary["items"]),
             f"funds-{unit}-{fiscal_year or 'all'}.csv",
+            lang,
         )
     return summary
 

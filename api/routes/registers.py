@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
-from api.csv_export import csv_response, wants_csv
+from api.csv_export import STATUS_VI, Column, Language, LanguageQuery, csv_response, wants_csv
 from api.dependencies import ContainerDep, parse_known_at, today
 from api.problems import Unavailable
 from domain.units import PROVINCE_CODE
@@ -24,7 +24,15 @@ AreaQuery = Annotated[
 KnownAtQuery = Annotated[
     str | None, Query(description="the register as it stood at this moment (ISO 8601)")
 ]
-CSV_COLUMNS = ("household code", "head's name", "commune", "village", "status", "since", "until")
+CSV_COLUMNS = (
+    Column("household code", "Mã hộ"),
+    Column("head's name", "Họ và tên chủ hộ"),
+    Column("commune", "Xã, phường"),
+    Column("village", "Thôn, tổ dân phố"),
+    Column("status", "Phân loại", STATUS_VI),
+    Column("since", "Từ ngày"),
+    Column("until", "Đến ngày"),
+)
 MIN_POSITION_WAIT_SECONDS = 5.0
 
 
@@ -41,7 +49,7 @@ def registers_caught_up(
         raise Unavailable(f"the registers have not reached position {min_position} yet")
 
 
-def _register_csv(result: dict[str, Any], built: ContainerDep) -> Response:
+def _register_csv(result: dict[str, Any], built: ContainerDep, lang: Language) -> Response:
     def names(item: dict[str, Any]) -> str:
         unit = built.units.get(item["commune_code"])
         return unit.name if unit else str(item["commune_code"])
@@ -61,6 +69,7 @@ def _register_csv(result: dict[str, Any], built: ContainerDep) -> Response:
             for item in result["items"]
         ),
         f"register-{result['kind']}-{result['area']}-{result['as_of'].isoformat()}.csv",
+        lang,
     )
 
 
@@ -92,6 +101,7 @@ def register(
     offset: Annotated[int, Query(ge=0)] = 0,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,  # noqa: A002
     accept: Annotated[str | None, Header()] = None,
+    lang: LanguageQuery = "vi",
 ) -> Any:
     as_csv = wants_csv(format, accept)
     # A JSON page defaults to 100 items; an export is the whole list unless asked otherwise.
@@ -100,7 +110,7 @@ def register(
         kind, area, as_of or on, parse_known_at(known_at), page, offset
     )
     if as_csv:
-        return _register_csv(result, built)
+        return _register_csv(result, built, lang)
     for item in result["items"]:
         del item["village"], item["head_name"]
     result["limit"] = page

@@ -735,7 +735,7 @@ def test_an_allocation_trace_exports_as_csv(desk: Desk, asked: str) -> None:
     kept = desk.support(household["id"], "2025-02-01", 5 * MILLION, allocation_id)
     reversed_ = desk.support(household["id"], "2025-02-03", 8 * MILLION, allocation_id)
     desk.reverse(household["id"], reversed_, "2025-02-05")
-    params: dict[str, Any] = {"min_position": desk.position}
+    params: dict[str, Any] = {"min_position": desk.position, "lang": "en"}
     headers: dict[str, str] = {}
     if asked == "format=csv":
         params["format"] = "csv"
@@ -748,14 +748,50 @@ def test_an_allocation_trace_exports_as_csv(desk: Desk, asked: str) -> None:
 
     assert set(rows[0]) >= TRACE_ITEM_KEYS
     assert [(r["support_id"], r["amount"], r["reversed"]) for r in rows] == [
-        (kept, "5000000", "False"),
-        (reversed_, "8000000", "True"),
+        (kept, "5000000", "false"),
+        (reversed_, "8000000", "true"),
     ]
     assert {r["household_code"] for r in rows} == {"F-CSV"}
     assert {r["commune_code"] for r in rows} == {PHUC_HA}
+    assert {r["support_type"] for r in rows} == {"agricultural_production"}
     assert [r["provided_on"] for r in rows] == ["2025-02-01", "2025-02-03"]
-    spent = sum(int(r["amount"]) for r in rows if r["reversed"] == "False")
+    spent = sum(int(r["amount"]) for r in rows if r["reversed"] == "false")
     assert spent == desk.allocation_now(allocation_id)["spent"]
+
+
+def test_an_allocation_trace_csv_is_in_vietnamese_by_default(desk: Desk) -> None:
+    allocation_id = desk.allocation(30 * MILLION)
+    household = desk.household("F-CSV-VI")
+    kept = desk.support(household["id"], "2025-02-01", 5 * MILLION, allocation_id)
+    reversed_ = desk.support(household["id"], "2025-02-03", 8 * MILLION, allocation_id)
+    desk.reverse(household["id"], reversed_, "2025-02-05")
+
+    rows = parse_csv(
+        desk.client.get(
+            f"/allocations/{allocation_id}/trace",
+            params={"min_position": desk.position, "format": "csv"},
+        )
+    )
+
+    assert list(rows[0]) == [
+        "Mã khoản hỗ trợ",
+        "Mã định danh hộ",
+        "Mã hộ",
+        "Mã xã, phường",
+        "Loại hỗ trợ",
+        "Ngày hỗ trợ",
+        "Số tiền (đồng)",
+        "Đã hủy",
+    ]
+    assert [(r["Mã khoản hỗ trợ"], r["Số tiền (đồng)"], r["Đã hủy"]) for r in rows] == [
+        (kept, "5000000", "Không"),
+        (reversed_, "8000000", "Có"),
+    ]
+    assert [r["Ngày hỗ trợ"] for r in rows] == ["01/02/2025", "03/02/2025"]
+    assert {r["Mã hộ"] for r in rows} == {"F-CSV-VI"}
+    assert {r["Loại hỗ trợ"] for r in rows} == {
+        "Hỗ trợ phát triển sản xuất trong lĩnh vực nông nghiệp"
+    }
 
 
 @pytest.mark.parametrize("asked", ["format=csv", "Accept: text/csv"])
@@ -775,7 +811,9 @@ def test_the_funds_summary_exports_as_csv(desk: Desk, asked: str) -> None:
     else:
         headers["Accept"] = "text/csv"
 
-    rows = parse_csv(desk.client.get("/funds/summary", params=params, headers=headers))
+    rows = parse_csv(
+        desk.client.get("/funds/summary", params={**params, "lang": "en"}, headers=headers)
+    )
 
     assert rows == [
         {
@@ -795,6 +833,24 @@ def test_the_funds_summary_exports_as_csv(desk: Desk, asked: str) -> None:
     ]
     as_json = desk.get("/funds/summary", fiscal_year=YEAR, unit=THAI_NGUYEN_CITY)
     assert [int(r["spent"]) for r in rows] == [i["spent"] for i in as_json["items"]]
+
+    in_vietnamese = parse_csv(desk.client.get("/funds/summary", params=params, headers=headers))
+    assert in_vietnamese == [
+        {
+            "Nguồn vốn": "Ngân sách trung ương (vốn sự nghiệp)",
+            "Dự án, tiểu dự án": AGRICULTURE_LINE,
+            "Đã phân bổ (đồng)": "100000000",
+            "Đã sử dụng (đồng)": "30000000",
+            "Còn lại (đồng)": "70000000",
+        },
+        {
+            "Nguồn vốn": "Ngân sách địa phương",
+            "Dự án, tiểu dự án": AGRICULTURE_LINE,
+            "Đã phân bổ (đồng)": "5000000",
+            "Đã sử dụng (đồng)": "0",
+            "Còn lại (đồng)": "5000000",
+        },
+    ]
 
 
 # Findings -------------------------------------------------------------------------------------

@@ -24,6 +24,15 @@ CHO_CHU = "05536"  # the thị trấn of Định Hóa
 BAN_DAT = "05911"  # a xã of Phú Bình
 DISTRICTS = {"164", "165", "167", "168", "169", "170", "171", "172", "173"}
 CSV_HEADER = ["household code", "head's name", "commune", "village", "status", "since", "until"]
+CSV_HEADER_VI = [
+    "Mã hộ",
+    "Họ và tên chủ hộ",
+    "Xã, phường",
+    "Thôn, tổ dân phố",
+    "Phân loại",
+    "Từ ngày",
+    "Đến ngày",
+]
 REGISTER_KEYS = {"kind", "area", "as_of", "total", "items"}
 ITEM_KEYS = {"household_id", "code", "commune_code", "since", "until"}
 COUNT_KEYS = ("households", "poor", "near_poor", "newly_escaped", "average")
@@ -333,7 +342,7 @@ def parse_csv(answer: Any) -> list[list[str]]:
 def test_register_csv_export_by_format_and_by_accept_header(
     worker: Caseworker, province: dict[str, str]
 ) -> None:
-    params = {"as_of": "2024-01-01", "min_position": worker.position}
+    params = {"as_of": "2024-01-01", "min_position": worker.position, "lang": "en"}
     by_format = parse_csv(
         worker.client.get("/registers/newly_escaped", params={**params, "format": "csv"})
     )
@@ -364,6 +373,30 @@ def test_register_csv_export_by_format_and_by_accept_header(
     ) == [CSV_HEADER]
     as_json = worker.client.get("/registers/poor", params=params)
     assert as_json.headers["content-type"].startswith("application/json")
+
+
+def test_a_register_csv_is_in_vietnamese_by_default_with_dates_as_officials_write_them(
+    worker: Caseworker, province: dict[str, str]
+) -> None:
+    params = {"as_of": "2024-01-01", "min_position": worker.position, "format": "csv"}
+    escaped = parse_csv(worker.client.get("/registers/newly_escaped", params=params))
+    assert escaped[0] == CSV_HEADER_VI
+    assert sorted(escaped[1:]) == sorted(
+        [
+            ["R-ESC", "Ma Văn Sơn", "Phúc Xuân", "Xóm Cao", "Hộ mới thoát nghèo", "31/08/2023"]
+            + ["31/08/2026"],
+            ["R-ABOVE", "Trần Văn Ba", "Bàn Đạt", "Xóm Đình", "Hộ mới thoát nghèo", "01/02/2022"]
+            + ["01/02/2025"],
+        ]
+    )
+    poor = parse_csv(worker.client.get("/registers/poor", params={**params, "area": PHUC_HA}))
+    assert poor == [
+        CSV_HEADER_VI,
+        ["R-POOR", "Hoàng Văn Thắng", "Phúc Hà", "Xóm Na", "Hộ nghèo", "01/03/2021", ""],
+        ["R-REP", "Lý Văn Tư", "Phúc Hà", "Xóm Na", "Hộ nghèo", "05/01/2023", ""],
+    ]
+    unknown = worker.client.get("/registers/poor", params={**params, "lang": "fr"})
+    assert_problem(unknown, 422, "validation_error")
 
 
 def test_paging_with_limit_and_offset_keeps_the_total(worker: Caseworker) -> None:
