@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from api.dependencies import ContainerDep, today
+from application.demo import holds_demo_data
 from domain.indicators import plan
 from domain.units import PROVINCE_CODE
 
@@ -26,6 +27,9 @@ def dashboard_config(built: ContainerDep, on: date, area: str | None, year: int 
     last = max(on.year, the_plan.last_year)
     return {
         "province": {"code": PROVINCE_CODE, "name": province.name if province else PROVINCE_CODE},
+        # A year still running is shown up to today, not as if it had ended.
+        "today": on.isoformat(),
+        "sample": holds_demo_data(built.case_files),
         # From the province down to the chosen unit: the selectors to set on load.
         "chain": list(reversed(built.units.ancestors(chosen))),
         "year": year if year is not None and the_plan.first_year <= year <= last else on.year,
@@ -175,7 +179,18 @@ svg .value-label { fill: var(--ink); font-size: 10.5px; font-weight: 600; }
 .reg-bar rect.bg { fill: #eef0f3; }
 rect.poor { fill: var(--poor); } rect.near_poor { fill: var(--near); }
 rect.newly_escaped { fill: var(--escaped); }
-.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+.table-wrap {
+  overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%;
+  border: 1px solid var(--line); border-radius: 10px; background: var(--paper);
+  scrollbar-color: #9aa4b1 #eef0f3;
+}
+.table-wrap::-webkit-scrollbar { height: 10px; }
+.table-wrap::-webkit-scrollbar-thumb { background: #9aa4b1; border-radius: 5px; }
+.table-wrap::-webkit-scrollbar-track { background: #eef0f3; }
+.table-wrap table { border-style: hidden; }
+.scroll-hint { display: none; }
+.scroll-hint.shown { display: block; }
+.status.sample { background: #fff8e1; border-color: var(--near); margin-top: 10px; }
 table { border-collapse: collapse; width: 100%; background: var(--paper); font-size: .86rem; }
 th, td { border: 1px solid var(--line); padding: 6px 8px; text-align: right; }
 th { background: #e9eef4; font-weight: 600; text-align: center; vertical-align: bottom; }
@@ -232,10 +247,16 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
 </header>
 <main>
   <div id="status" class="status" role="status">Đang tải… <span class="en">Loading…</span></div>
+  <div id="sample" class="status sample" hidden>Dữ liệu mẫu (demo): các hộ do chương trình tạo
+    ngẫu nhiên ở các xã thật của tỉnh, không phải hồ sơ thật. Chỉ tiêu số lượng giao cho toàn
+    tỉnh nên chỉ so sánh được khi mẫu có quy mô toàn tỉnh; các tỷ lệ là tỷ lệ của mẫu.
+    <span class="en">Demo data: generated households in the province's real communes, not real
+    case files. The count targets are the whole province's, so a sample smaller than the
+    province reads far below them; the rates are the sample's.</span></div>
 
   <section id="overview">
     <h2>Tổng quan <span id="overview-when"></span>
-      <span class="en">Overview: households and registers on 31 December</span></h2>
+      <span class="en">Overview: households and registers</span></h2>
     <div class="cards" id="cards"></div>
   </section>
 
@@ -278,11 +299,16 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
   <section id="by-unit">
     <h2>Kết quả theo đơn vị năm <span class="year-label"></span>
       <span class="en">Indicators in each unit (green: on track, red: off track)</span></h2>
+    <p class="note scroll-hint" id="unit-table-hint">Bảng rộng: cuộn ngang trong khung để xem
+      mọi chỉ tiêu. <span class="en">A wide table: scroll sideways inside its box to see every
+      indicator.</span></p>
     <div class="table-wrap" id="unit-table"><p class="note">Đang tải… / Loading…</p></div>
   </section>
 </main>
-<footer>Số liệu từ hệ thống quản lý hồ sơ hộ nghèo, hộ cận nghèo; tỷ lệ tính tại ngày 31/12 của năm.
-  <span class="en">Figures as of 31 December of the year, from the case files' read models.</span>
+<footer>Số liệu từ hệ thống quản lý hồ sơ hộ nghèo, hộ cận nghèo; tỷ lệ tính tại ngày 31/12 của năm,
+  với năm chưa kết thúc là theo số liệu đến hôm nay.
+  <span class="en">Figures as of 31 December of the year (for a year still running, what is
+  recorded up to today), from the case files' read models.</span>
 </footer>
 <script type="application/json" id="dashboard-config">__CONFIG__</script>
 <script>
@@ -380,6 +406,17 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
     return s ? s.options[s.selectedIndex].text : config.province.name;
   }
   function year() { return Number(yearSelect.value); }
+  var todayYear = Number(config.today.slice(0, 4));
+  // The last day a year's registers and movements are read at: today while it is running.
+  function periodEnd(y) { return y === todayYear ? config.today : y + "-12-31"; }
+  function vnDate(iso) { return iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4); }
+  function when(y) {
+    return y === todayYear ? "đến ngày " + vnDate(config.today) : "tại 31/12/" + y;
+  }
+  function whenEn(y) {
+    return y === todayYear ? "figures up to " + config.today + " (the year is still running)"
+      : "figures as of 31 December " + y;
+  }
 
   // Rendering -------------------------------------------------------------------------------
   function renderCards(ind, summary) {
@@ -403,7 +440,7 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
         html("div", {"class": "rate", text: c[4]}),
       ]);
     }));
-    $("overview-when").textContent = "tại 31/12/" + ind.year;
+    $("overview-when").textContent = when(ind.year);
   }
 
   function renderProgress(ind) {
@@ -618,6 +655,7 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
     var wrap = $("unit-table");
     if (!data.units.length) {
       wrap.replaceChildren(html("p", {"class": "note", text: "Không có đơn vị trực thuộc."}));
+      $("unit-table-hint").classList.remove("shown");
       return;
     }
     var codes = data.units[0].items.map(function (i) { return i.code; });
@@ -651,6 +689,7 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
     })));
     wrap.replaceChildren(html("table", {"class": "units"}, [html("thead", {}, [head]),
       html("tbody", {}, body), html("tfoot", {}, [total])]));
+    $("unit-table-hint").classList.toggle("shown", wrap.scrollWidth > wrap.clientWidth);
     document.body.dataset.units = "ready";
   }
 
@@ -668,8 +707,8 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
   function links(a, y) {
     $("dl-indicators").href = "/indicators.xlsx?" + q({area: a, year: y});
     $("dl-movements").href = "/reports/movements.xlsx?" +
-      q({area: a, from: y + "-01-01", to: y + "-12-31"});
-    $("dl-deprivations").href = "/reports/deprivations.xlsx?" + q({area: a, as_of: y + "-12-31"});
+      q({area: a, from: y + "-01-01", to: periodEnd(y)});
+    $("dl-deprivations").href = "/reports/deprivations.xlsx?" + q({area: a, as_of: periodEnd(y)});
   }
 
   function refresh() {
@@ -685,9 +724,9 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
       function (n) { n.textContent = String(y); });
     history.replaceState(null, "", "?" + q({area: a, year: y}));
     var indicators = getJSON("/indicators?" + q({area: a, year: y}));
-    var summary = getJSON("/registers/summary?" + q({area: a, as_of: y + "-12-31"}));
+    var summary = getJSON("/registers/summary?" + q({area: a, as_of: periodEnd(y)}));
     var movements = getJSON("/reports/movements?" +
-      q({area: a, from: y + "-01-01", to: y + "-12-31"}));
+      q({area: a, from: y + "-01-01", to: periodEnd(y)}));
     Promise.all([indicators, summary, movements]).then(function (answers) {
       if (token !== generation) return;
       renderCards(answers[0], answers[1]);
@@ -695,9 +734,10 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
       renderCharts(answers[0]);
       renderRegisters(answers[1]);
       renderMovements(answers[2]);
-      $("status").replaceChildren(areaName() + " — số liệu tại 31/12/" + y + " ",
-        html("span", {"class": "en", text: "figures as of 31 December " + y}));
+      $("status").replaceChildren(areaName() + " — số liệu " + when(y) + " ",
+        html("span", {"class": "en", text: whenEn(y)}));
       document.body.dataset.area = a;
+      document.body.dataset.end = periodEnd(y);
       document.body.dataset.year = String(y);
       document.body.dataset.state = "ready";
     }).catch(function (error) {
@@ -717,6 +757,7 @@ footer { color: var(--muted); font-size: .78rem; text-align: center; padding: 0 
 
   function start() {
     $("plan-name").textContent = config.plan.name;
+    $("sample").hidden = !config.sample;
     config.years.forEach(function (y) {
       yearSelect.appendChild(html("option", {value: String(y), text: String(y)}));
     });

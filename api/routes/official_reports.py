@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from api.dependencies import ContainerDep, parse_known_at, today
 from api.routes.indicators import indicators_caught_up
 from api.routes.registers import registers_caught_up
+from application.demo import holds_demo_data
 from domain.errors import invalid
 from domain.indicators import plan
 from domain.units import PROVINCE_CODE, AdminUnit
@@ -137,6 +138,19 @@ def _communes_of(built: Container, unit: AdminUnit) -> list[str]:
 
 def _vn_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")
+
+
+def _figures_when(year: int, on: date) -> str:
+    """A year still running is reported up to today, not as if it had ended."""
+    end = date(year, 12, 31)
+    return f"số liệu đến ngày {_vn_date(on)}" if on < end else f"số liệu tại ngày {_vn_date(end)}"
+
+
+SAMPLE_NOTE = (
+    "Dữ liệu mẫu (demo): các hộ do chương trình tạo ngẫu nhiên ở các xã thật của tỉnh, không "
+    "phải hồ sơ thật. Chỉ tiêu số lượng giao cho toàn tỉnh nên chỉ so sánh được khi mẫu có quy mô "
+    "toàn tỉnh; các tỷ lệ là tỷ lệ của mẫu."
+)
 
 
 # JSON by unit ------------------------------------------------------------------------------
@@ -388,8 +402,10 @@ def movement_workbook(report: dict[str, Any], on: date) -> Workbook:
                 column += 1
     last = first + len(lines) - 1
     sheet.freeze_panes = f"{get_column_letter(3)}{first}"
-    _widths(sheet, {1: 6, 2: 30, 13: 12}, 11, width)
+    _widths(sheet, {1: 6, 2: 30, 7: 13, 13: 13}, 11, width)
     sheet.row_dimensions[row + 1].height = 45
+    # The end columns' formulas take two lines: a row that fits them keeps them in their borders.
+    sheet.row_dimensions[row + 2].height = 30
     _landscape(sheet, row + 2)
     _signatures(sheet, last + 2, width, on)
     return workbook
@@ -494,7 +510,7 @@ def _target_heading(item: dict[str, Any], full: float | None, province_only: boo
 
 
 def indicators_workbook(
-    by_year: dict[int, dict[str, Any]], by_unit: dict[str, Any], on: date
+    by_year: dict[int, dict[str, Any]], by_unit: dict[str, Any], on: date, sample: bool = False
 ) -> Workbook:
     year = by_unit["year"]
     current = by_year[year]
@@ -526,7 +542,7 @@ def indicators_workbook(
             (INDICATORS_TITLE, TITLE),
             (f"Kế hoạch {the_plan.name} — năm {year}", BOLD),
             (
-                f"Đơn vị: {by_unit['name']} — số liệu tại ngày {_vn_date(date(year, 12, 31))}",
+                f"Đơn vị: {by_unit['name']} — {_figures_when(year, on)}",
                 ITALIC,
             ),
         ],
@@ -564,17 +580,19 @@ def indicators_workbook(
         "toàn tỉnh, tính theo tiến độ (năm Y: mục tiêu × (Y − 2021) / 4).",
     )
     legend.font = ITALIC
+    if sample:
+        sheet.cell(row=last + 3, column=2, value=SAMPLE_NOTE).font = ITALIC
     sheet.freeze_panes = f"{get_column_letter(3)}{first}"
     _widths(sheet, {1: 5, 2: 42, 3: 40, 4: 30, 5: 11, 6: 13, 7: 12, 8: 12, 9: 11}, 9, width)
     _landscape(sheet, row + 1)
 
-    _indicators_by_unit_sheet(workbook, by_unit, current)
-    _signatures(sheet, last + 4, width, on)
+    _indicators_by_unit_sheet(workbook, by_unit, current, on)
+    _signatures(sheet, last + 5, width, on)
     return workbook
 
 
 def _indicators_by_unit_sheet(
-    workbook: Workbook, by_unit: dict[str, Any], current: dict[str, Any]
+    workbook: Workbook, by_unit: dict[str, Any], current: dict[str, Any], on: date
 ) -> None:
     year = by_unit["year"]
     sheet = workbook.create_sheet("Theo đơn vị")
@@ -586,10 +604,7 @@ def _indicators_by_unit_sheet(
         width,
         [
             (f"CHỈ TIÊU GIẢM NGHÈO THEO ĐƠN VỊ NĂM {year}", TITLE),
-            (
-                f"Đơn vị: {by_unit['name']} — số liệu tại ngày {_vn_date(date(year, 12, 31))}",
-                ITALIC,
-            ),
+            (f"Đơn vị: {by_unit['name']} — {_figures_when(year, on)}", ITALIC),
         ],
     )
     _header(sheet, row, 1, "STT", rows=2)
@@ -618,6 +633,7 @@ def _indicators_by_unit_sheet(
     sheet.freeze_panes = f"{get_column_letter(3)}{first}"
     _widths(sheet, {1: 5, 2: 30, 3: 12}, 13, width)
     sheet.row_dimensions[row].height = 90
+    sheet.row_dimensions[row + 1].height = 45  # "hộ; chỉ tiêu toàn tỉnh ≥ 13.200": three lines
     _landscape(sheet, row + 1)
 
 
@@ -735,6 +751,6 @@ def indicators_workbook_route(
     by_year = {y: built.indicators.indicators(area, y) for y in range(first, chosen + 1)}
     by_unit = indicators_by_unit(built, area, chosen)
     return _xlsx(
-        indicators_workbook(by_year, by_unit, on),
+        indicators_workbook(by_year, by_unit, on, sample=holds_demo_data(built.case_files)),
         f"chi-tieu-giam-ngheo-{area}-{chosen}.xlsx",
     )

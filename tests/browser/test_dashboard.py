@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from infrastructure.clock import today_in_vietnam
 from tests.browser.conftest import Server
 
 pytestmark = pytest.mark.slow
@@ -62,6 +63,13 @@ DRAWN = """() => {
     own: all("table.units tfoot td[data-code]", (e) => ({code: e.dataset.code,
       value: e.dataset.value})),
     width: document.documentElement.scrollWidth,
+    end: document.body.dataset.end,
+    status: document.getElementById("status").textContent,
+    sample: !document.getElementById("sample").hidden,
+    table: (() => { const w = document.getElementById("unit-table");
+                    return {scroll: w.scrollWidth, client: w.clientWidth,
+                            right: w.getBoundingClientRect().right}; })(),
+    hint: document.getElementById("unit-table-hint").classList.contains("shown"),
   };
 }"""
 
@@ -158,8 +166,12 @@ def check_against_the_api(drawn: dict[str, Any], server: Server, area: str, year
         elif item["target"]:
             assert (bar["bar"] > 0) == (item["value"] > 0), bar
 
-    # The registers' sizes on 31 December, in all and by unit.
-    summary = server.json(f"/registers/summary?area={area}&as_of={year}-12-31")
+    # The registers' sizes on 31 December (today for the year still running), in all and by unit.
+    end = drawn["end"]
+    today = today_in_vietnam()
+    assert end == (today.isoformat() if year == today.year else f"{year}-12-31"), end
+    assert ("đến ngày" in drawn["status"]) == (year == today.year), drawn["status"]
+    summary = server.json(f"/registers/summary?area={area}&as_of={end}")
     cards = {c["kind"]: c["value"] for c in drawn["cards"]}
     for kind in ("households", "poor", "near_poor", "newly_escaped"):
         assert same(cards[kind], summary[kind]), kind
@@ -173,7 +185,7 @@ def check_against_the_api(drawn: dict[str, Any], server: Server, area: str, year
     }
 
     # The year's movement report.
-    movements = server.json(f"/reports/movements?area={area}&from={year}-01-01&to={year}-12-31")
+    movements = server.json(f"/reports/movements?area={area}&from={year}-01-01&to={end}")
     drawn_movements = {(m["status"], m["field"]): m["value"] for m in drawn["movements"]}
     assert drawn_movements == {
         (status, field): str(value)
@@ -216,6 +228,11 @@ def test_the_province_dashboard_draws_the_numbers_of_the_api(
     check_against_the_api(drawn, server, "19", YEAR)
     # The page itself never scrolls sideways (wide tables scroll inside their frame).
     assert drawn["width"] <= tab.width, drawn["width"]
+    # The per-unit table's box ends inside the page; wider than it, it says it scrolls.
+    assert drawn["table"]["right"] <= tab.width, drawn["table"]
+    assert drawn["hint"] == (drawn["table"]["scroll"] > drawn["table"]["client"]), drawn["table"]
+    # Demo data says it is a sample (the count targets are the whole province's).
+    assert drawn["sample"] is True
     screenshot(tab, artifacts, "province")
     assert tab.problems == []
 
