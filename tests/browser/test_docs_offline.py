@@ -1,9 +1,11 @@
 """The API's documentation pages with no internet, as in a provincial office on an intranet: every
 request to a host other than the server is refused, yet /docs (Swagger UI) lists the operations
-and "Try it out" → "Execute" answers, and /redoc renders."""
+and "Try it out" → "Execute" answers a read and records a write (with its X-Actor header), and
+/redoc renders."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,6 +67,38 @@ def test_swagger_ui_lists_the_operations_and_executes_a_request_offline(
     assert status.inner_text().strip() == "200"
     body = standards.locator(".live-responses-table .response-col_description pre").first
     assert "nd-07-2021" in body.inner_text()
+    assert offline.refused == []
+
+
+def test_swagger_ui_records_a_write_with_the_x_actor_header_offline(
+    offline: OfflineTab, server: Server
+) -> None:
+    page = offline.page
+    page.goto(server.base_url + "/docs", wait_until="load")
+    write = page.locator(".opblock-post").filter(
+        has=page.locator('.opblock-summary-path[data-path="/allocations"]')
+    )
+    write.locator(".opblock-summary").click()
+    write.get_by_role("button", name="Try it out").click()
+    write.locator('tr[data-param-name="X-Actor"] input').fill("kiemthu.tailieu")
+    body = {
+        "source": "local",
+        "fiscal_year": 2025,
+        "programme_line": "DA7.TDA2",
+        "unit_code": "19",
+        "amount": 1_000_000,
+        "decision_no": "01/QĐ-KT",
+        "decided_on": "2025-01-02",
+    }
+    write.locator("textarea.body-param__text").fill(json.dumps(body))
+    write.get_by_role("button", name="Execute").click()
+    status = write.locator(".live-responses-table .response .response-col_status").first
+    status.wait_for(timeout=READY)
+    assert status.inner_text().strip() == "201"
+    answer = json.loads(
+        write.locator(".live-responses-table .response-col_description pre").first.inner_text()
+    )
+    assert answer["allocated"] == 1_000_000 and answer["position"] > 0
     assert offline.refused == []
 
 
