@@ -14,15 +14,15 @@ from fastapi.responses import HTMLResponse
 
 from api import schemas
 from api.dependencies import (
+    READS_LOG,
+    READS_REGISTERS,
     ActorDep,
     CaseFilesDep,
     ContainerDep,
     context,
     parse_known_at,
     today,
-    wait_for_log,
 )
-from api.routes.registers import registers_caught_up
 from application.audit import household_difference, household_file, survey_verification
 from application.case_files import CaseFiles
 from application.commands import CorrectRecognition, RevokeRecognition
@@ -98,7 +98,7 @@ def _state(
     return files.household(household_id)
 
 
-@router.get("/households/{household_id}/diff", dependencies=[Depends(wait_for_log)])
+@router.get("/households/{household_id}/diff", dependencies=[READS_LOG])
 def household_diff(
     household_id: UUID,
     files: CaseFilesDep,
@@ -120,14 +120,14 @@ def household_diff(
 
 @router.get(
     "/households/{household_id}/surveys/{survey_id}/verification",
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
 def verify_survey(household_id: UUID, survey_id: str, files: CaseFilesDep) -> dict[str, Any]:
     """Re-runs the survey's classification under its recorded standard."""
     return survey_verification(files.household(household_id), survey_id)
 
 
-@router.get("/households/{household_id}/file", dependencies=[Depends(wait_for_log)])
+@router.get("/households/{household_id}/file", dependencies=[READS_LOG])
 def household_complete_file(
     household_id: UUID, files: CaseFilesDep, on: TodayDep
 ) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def household_complete_file(
 @router.get(
     "/households/{household_id}/file.html",
     response_class=HTMLResponse,
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
 def household_printable_file(household_id: UUID, files: CaseFilesDep, on: TodayDep) -> str:
     """The complete file as a page to print."""
@@ -148,7 +148,7 @@ def household_printable_file(household_id: UUID, files: CaseFilesDep, on: TodayD
     return render_file(content)
 
 
-@router.get("/reports/restatement", dependencies=[Depends(registers_caught_up)], tags=["reports"])
+@router.get("/reports/restatement", dependencies=[READS_REGISTERS], tags=["reports"])
 def restatement(
     built: ContainerDep,
     on: TodayDep,

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from api import schemas
 from api.dependencies import (
+    READS_LOG,
     ActorDep,
     CaseFilesDep,
     context,
     parse_known_at,
     today,
-    wait_for_log,
 )
 from application.audit import history_with_summaries
 from application.commands import (
@@ -71,7 +71,7 @@ def register_household(
 @router.get(
     "",
     response_model=schemas.HouseholdList,
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
 def find_households(
     files: CaseFilesDep,
@@ -85,7 +85,7 @@ def find_households(
 @router.get(
     "/{household_id}",
     response_model=schemas.HouseholdPublic,
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
 def get_household(
     household_id: UUID,
@@ -282,7 +282,7 @@ def reverse_support(
 @router.get(
     "/{household_id}/history",
     response_model=schemas.History,
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
 def household_history(
     household_id: UUID,

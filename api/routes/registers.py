@@ -9,10 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
 from api.csv_export import csv_response, wants_csv
-from api.dependencies import ContainerDep, parse_known_at, today
-from api.problems import Unavailable
+from api.dependencies import READS_REGISTERS, ContainerDep, parse_known_at, today
 from domain.units import PROVINCE_CODE
-from projections.machinery import wait_for_position
 from projections.register_queries import RegisterKind
 
 router = APIRouter(tags=["registers"])
@@ -25,20 +23,6 @@ KnownAtQuery = Annotated[
     str | None, Query(description="the register as it stood at this moment (ISO 8601)")
 ]
 CSV_COLUMNS = ("household code", "head's name", "commune", "village", "status", "since", "until")
-MIN_POSITION_WAIT_SECONDS = 5.0
-
-
-def registers_caught_up(
-    built: ContainerDep,
-    min_position: Annotated[
-        int | None, Query(ge=0, description="answer only once the registers reflect this position")
-    ] = None,
-) -> None:
-    if min_position is None:
-        return
-    projector = built.projectors["registers"]
-    if not wait_for_position(projector, min_position, MIN_POSITION_WAIT_SECONDS):
-        raise Unavailable(f"the registers have not reached position {min_position} yet")
 
 
 def _register_csv(result: dict[str, Any], built: ContainerDep) -> Response:
@@ -64,7 +48,7 @@ def _register_csv(result: dict[str, Any], built: ContainerDep) -> Response:
     )
 
 
-@router.get("/registers/summary", dependencies=[Depends(registers_caught_up)])
+@router.get("/registers/summary", dependencies=[READS_REGISTERS])
 def register_summary(
     built: ContainerDep,
     on: TodayDep,
@@ -77,7 +61,7 @@ def register_summary(
 
 @router.get(
     "/registers/{kind}",
-    dependencies=[Depends(registers_caught_up)],
+    dependencies=[READS_REGISTERS],
     responses={200: {"content": {"text/csv": {}}}},
 )
 def register(
@@ -108,7 +92,7 @@ def register(
     return result
 
 
-@router.get("/reports/movements", dependencies=[Depends(registers_caught_up)], tags=["reports"])
+@router.get("/reports/movements", dependencies=[READS_REGISTERS], tags=["reports"])
 def movement_report(
     built: ContainerDep,
     from_: Annotated[date, Query(alias="from")],
