@@ -101,6 +101,28 @@ READS_FUNDS = reads("funds")
 READS_INDICATORS = reads("registers", "indicators")
 
 
+# One page of a household's facts: the cost of a request is bounded by this, not by the history.
+PAGE_LIMIT_DEFAULT = 1000
+PAGE_LIMIT_MAX = 1000
+PageLimitQuery = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=PAGE_LIMIT_MAX,
+        description=f"at most this many facts (1..{PAGE_LIMIT_MAX}, default {PAGE_LIMIT_DEFAULT}); "
+        "a longer history continues on the page the answer's `next` names",
+    ),
+]
+PageAfterQuery = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=MAX_POSITION,
+        description="only facts with a version after this one (the previous page's `next`)",
+    ),
+]
+
+
 def parse_known_at(known_at: str | None) -> datetime | None:
     if known_at is None:
         return None

@@ -707,6 +707,17 @@ class CaseFiles(Application[UUID]):
             raise NotFound(detail=f"no household {household_id}")
         return events  # type: ignore[return-value]
 
+    def household_events_page(
+        self, household_id: UUID, after: int, limit: int
+    ) -> tuple[list[Household.Event], bool]:
+        """At most ``limit`` facts with versions after ``after``, oldest first, read as one
+        version range of the stored events (never the whole history), and whether more follow."""
+        events = list(self.events.get(household_id, gt=after or None, limit=limit + 1))
+        first = events[:1] if after == 0 else list(self.events.get(household_id, lte=1))
+        if not first or not isinstance(first[0], Household.Registered):
+            raise NotFound(detail=f"no household {household_id}")
+        return events[:limit], len(events) > limit  # type: ignore[return-value]
+
     def find_by_code(self, code: str) -> Household | None:
         try:
             claim: object = self.repository.get(HouseholdCode.id_for(code))

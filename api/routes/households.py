@@ -10,9 +10,12 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from api import schemas
 from api.dependencies import (
+    PAGE_LIMIT_DEFAULT,
     READS_LOG,
     ActorDep,
     CaseFilesDep,
+    PageAfterQuery,
+    PageLimitQuery,
     context,
     parse_known_at,
     today,
@@ -290,11 +293,15 @@ def household_history(
     known_at: Annotated[
         str | None, Query(description="only facts recorded up to and including this moment")
     ] = None,
+    limit: PageLimitQuery = PAGE_LIMIT_DEFAULT,
+    after: PageAfterQuery = 0,
 ) -> dict[str, Any]:
     """Every fact, oldest first: when it was true, when it was recorded, by whom, on what
-    evidence."""
-    events = files.household_events(household_id)
+    evidence. In pages of `limit` facts: `next` is the `after` of the next page, null on the
+    last, so a history of up to 1000 facts comes whole in one answer."""
     moment = parse_known_at(known_at)
+    events, more = files.household_events_page(household_id, after, limit)
+    following = events[-1].originator_version if more else None
     if moment is not None:
         events = [e for e in events if e.timestamp <= moment]
-    return {"items": history_with_summaries(events)}
+    return {"items": history_with_summaries(events), "next": following}
