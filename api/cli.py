@@ -39,34 +39,40 @@ def serve(arguments: argparse.Namespace) -> int:
                 threading.Thread(target=_exit_by_deadline, daemon=True).start()
             super().handle_exit(sig, frame)
 
+    def stop_starting(sig: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)  # unwinds what is under way: its transaction rolls back
+
+    # Before serving (a demo load, a rebuild of a changed projection): stop where it is.
+    signal.signal(signal.SIGTERM, stop_starting)
     container = _container()
     stopping = container.consistency.stopping
-    if arguments.demo and container.event_log.max_position() == 0:
-        _load_demo(container, arguments.demo_households, arguments.seed)
-    if container.settings.is_sqlite:
-        # The embedded default has no separate worker: project in this process.
-        container.start_in_process_projections()
-    else:
-        # PostgreSQL: `giamngheo project` folds the log; this process only reads.
-        for projector in container.projectors.values():
-            projector.create_tables()
-    threading.Thread(
-        target=_count_indicators_ahead, args=(container,), name="indicators-ahead", daemon=True
-    ).start()
-    server = Server(
-        uvicorn.Config(
-            create_app(container),
-            host=arguments.host,
-            port=arguments.port,
-            log_level="info",
-            timeout_graceful_shutdown=GRACE_SECONDS,
-        )
-    )
-    # Uvicorn handles these while it runs, then raises the signal again under the handler it
-    # found: with the default one the process would die there, before the container closes.
-    for caught in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(caught, lambda *_: None)
     try:
+        if arguments.demo and container.event_log.max_position() == 0:
+            _load_demo(container, arguments.demo_households, arguments.seed)
+        if container.settings.is_sqlite:
+            # The embedded default has no separate worker: project in this process.
+            container.start_in_process_projections()
+        else:
+            # PostgreSQL: `giamngheo project` folds the log; this process only reads.
+            for projector in container.projectors.values():
+                projector.create_tables()
+        threading.Thread(
+            target=_count_indicators_ahead, args=(container,), name="indicators-ahead", daemon=True
+        ).start()
+        server = Server(
+            uvicorn.Config(
+                create_app(container),
+                host=arguments.host,
+                port=arguments.port,
+                log_level="info",
+                timeout_graceful_shutdown=GRACE_SECONDS,
+            )
+        )
+        # Uvicorn handles these while it runs, then raises the signal again under the handler
+        # it found: with the default one the process would die there, before the container
+        # closes. This one hands the signal to the server (a no-op once it has stopped).
+        for caught in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(caught, server.handle_exit)
         server.run()
     finally:
         container.close()
