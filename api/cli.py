@@ -21,7 +21,7 @@ def _container() -> Container:
 # SIGTERM to exit: requests in flight get GRACE_SECONDS to finish (reads waiting for a read model
 # answer at once), then the server stops; past SHUTDOWN_SECONDS whatever still runs is abandoned,
 # its transactions rolled back by the database.
-GRACE_SECONDS = 3
+GRACE_SECONDS = 2
 SHUTDOWN_SECONDS = 5.0
 
 
@@ -83,7 +83,7 @@ def _exit_by_deadline() -> None:
     """Requests still running past the deadline would hold the process up (a thread cannot be
     cancelled, and the interpreter waits for it at exit): exit without them; the database rolls
     back what they had not committed. A daemon: a process that ended in time ends it too."""
-    time.sleep(SHUTDOWN_SECONDS - 0.5)
+    time.sleep(SHUTDOWN_SECONDS - 1.0)  # a second's margin for the exit itself, under load
     running = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
     print(f"giamngheo serve: exiting with {running} still running", file=sys.stderr, flush=True)
     sys.stdout.flush()

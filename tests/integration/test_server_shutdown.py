@@ -231,9 +231,9 @@ def test_a_read_waiting_for_a_read_model_does_not_hold_up_the_stop(
     reader.join(timeout=30)
 
     assert served.process.returncode == 0, errors
-    assert took < 2.5, errors
+    assert took < STOP_SECONDS, errors
+    assert "still running" not in errors, errors  # it answered: nothing was abandoned
     assert answered and answered[0][1] == 503, answered
-    assert answered[0][0] < 3.0  # at once on the signal, not after the 5 s bound
 
 
 def test_a_request_that_outlasts_the_grace_period_does_not_hold_the_server_up(
