@@ -76,7 +76,7 @@ def _sqlite_gate(container: Container, held: Held) -> None:
     held._release = gate.set
 
 
-def _postgres_lock(url: str, held: Held) -> None:
+def _postgres_lock(url: str, held: Held) -> psycopg2.extensions.connection:
     """A transaction holding the tracking rows FOR UPDATE: the worker's next commit waits."""
     connection = psycopg2.connect(url)
     lock = threading.Lock()
@@ -96,6 +96,7 @@ def _postgres_lock(url: str, held: Held) -> None:
 
     held._hold = hold
     held._release = release
+    return connection
 
 
 def _wait_until(condition: Callable[[], bool], seconds: float = 60.0) -> None:
@@ -106,12 +107,15 @@ def _wait_until(condition: Callable[[], bool], seconds: float = 60.0) -> None:
 
 
 @pytest.fixture
-def served(database_url: str) -> Iterator[tuple[TestClient, Container, Held]]:
+def served(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Container, Held]]:
     container = build_container(
         Settings(database_url=normalise_database_url(database_url)), today=lambda: TODAY
     )
     held = Held()
     worker: subprocess.Popen[str] | None = None
+    lock: psycopg2.extensions.connection | None = None
+    log = tmp_path / "worker.log"
+    written = log.open("w")
     try:
         if database_url.startswith("sqlite"):
             container.start_in_process_projections()
@@ -130,20 +134,24 @@ def served(database_url: str) -> Iterator[tuple[TestClient, Container, Held]]:
                     "GIAMNGHEO_SEAL_KEY": SEAL_KEY,
                 },
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                stderr=written,
                 text=True,
             )
             # The worker makes the read models' tables; this server only reads them.
             _wait_until(lambda: _tracked(database_url) == 3)
-            _postgres_lock(database_url, held)
+            lock = _postgres_lock(database_url, held)
         with TestClient(create_app(container)) as client:
             yield client, container, held
     finally:
         held._release()
+        if lock is not None:
+            lock.close()
         if worker is not None:
             worker.terminate()
-            _, errors = worker.communicate(timeout=30)
-            assert worker.returncode == 0, errors
+            worker.wait(timeout=30)
+            written.close()
+            assert worker.returncode == 0, log.read_text()
+        written.close()
         container.close()
 
 
