@@ -22,7 +22,8 @@ DESCRIPTION = """
 Case files for Vietnam's sustainable poverty-reduction programme (Thai Nguyen, plan 101/KH-UBND).
 
 Every write needs the **X-Actor** header naming the acting user, and answers with the log
-`position` of what it recorded; give that back as `min_position` on a read to see your own write.
+`position` of what it recorded. A read reflects every write this server acknowledged before it;
+give a `position` back as `min_position` to see a write made through another server.
 Errors are `application/problem+json` with a `code`.
 """
 

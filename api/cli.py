@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
+import time
 from collections.abc import Sequence
+from types import FrameType
 
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings
@@ -15,32 +18,63 @@ def _container() -> Container:
     return build_container(Settings.from_environment())
 
 
+# SIGTERM to exit: requests in flight get GRACE_SECONDS to finish (reads waiting for a read model
+# answer at once), then the server stops; past SHUTDOWN_SECONDS whatever still runs is abandoned,
+# its transactions rolled back by the database.
+GRACE_SECONDS = 2
+SHUTDOWN_SECONDS = 5.0
+
+
 def serve(arguments: argparse.Namespace) -> int:
+    import signal
+
     import uvicorn
 
     from api.app import create_app
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if not stopping.is_set():
+                stopping.set()
+                threading.Thread(target=_exit_by_deadline, daemon=True).start()
+            super().handle_exit(sig, frame)
+
+    def stop_starting(sig: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)  # unwinds what is under way: its transaction rolls back
+
+    # Before serving (a demo load, a rebuild of a changed projection): stop where it is.
+    signal.signal(signal.SIGTERM, stop_starting)
     container = _container()
-    if arguments.demo and container.event_log.max_position() == 0:
-        _load_demo(container, arguments.demo_households, arguments.seed)
-    if container.settings.is_sqlite:
-        # The embedded default has no separate worker: project in this process.
-        container.start_in_process_projections()
-    else:
-        # PostgreSQL: `giamngheo project` folds the log; this process only reads.
-        for projector in container.projectors.values():
-            projector.create_tables()
-    threading.Thread(
-        target=_count_indicators_ahead, args=(container,), name="indicators-ahead", daemon=True
-    ).start()
-    _print_addresses(arguments.host, arguments.port)
+    stopping = container.consistency.stopping
     try:
-        uvicorn.run(
-            create_app(container),
-            host=arguments.host,
-            port=arguments.port,
-            log_level="info",
+        if arguments.demo and container.event_log.max_position() == 0:
+            _load_demo(container, arguments.demo_households, arguments.seed)
+        if container.settings.is_sqlite:
+            # The embedded default has no separate worker: project in this process.
+            container.start_in_process_projections()
+        else:
+            # PostgreSQL: `giamngheo project` folds the log; this process only reads.
+            for projector in container.projectors.values():
+                projector.create_tables()
+        threading.Thread(
+            target=_count_indicators_ahead, args=(container,), name="indicators-ahead", daemon=True
+        ).start()
+        _print_addresses(arguments.host, arguments.port)
+        server = Server(
+            uvicorn.Config(
+                create_app(container),
+                host=arguments.host,
+                port=arguments.port,
+                log_level="info",
+                timeout_graceful_shutdown=GRACE_SECONDS,
+            )
         )
+        # Uvicorn handles these while it runs, then raises the signal again under the handler
+        # it found: with the default one the process would die there, before the container
+        # closes. This one hands the signal to the server (a no-op once it has stopped).
+        for caught in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(caught, server.handle_exit)
+        server.run()
     finally:
         container.close()
     return 0
@@ -50,6 +84,17 @@ def _print_addresses(host: str, port: int) -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
     print(f"giamngheo: API documentation {base}/docs, dashboard {base}/dashboard", flush=True)
+
+
+def _exit_by_deadline() -> None:
+    """Requests still running past the deadline would hold the process up (a thread cannot be
+    cancelled, and the interpreter waits for it at exit): exit without them; the database rolls
+    back what they had not committed. A daemon: a process that ended in time ends it too."""
+    time.sleep(SHUTDOWN_SECONDS - 1.0)  # a second's margin for the exit itself, under load
+    running = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+    print(f"giamngheo serve: exiting with {running} still running", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(0)
 
 
 def _count_indicators_ahead(container: Container) -> None:

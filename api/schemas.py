@@ -198,6 +198,8 @@ class HistoryItem(BaseModel):
 
 class History(BaseModel):
     items: list[HistoryItem]
+    # The `after` of the next page; null on the last.
+    next: int | None = None
 
 
 class SelfAssessmentIn(Request):

@@ -134,6 +134,8 @@ class CaseFiles(Application[UUID]):
         self._allocation_locks = [threading.Lock() for _ in range(64)]
         # Called after every successful save (e.g. to wake the in-process projections).
         self.after_save: list[Callable[[], None]] = []
+        # Told the log position of every write this process answers with (read-your-writes).
+        self.on_written: list[Callable[[int], None]] = []
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         if self.sealer is None:
@@ -145,7 +147,12 @@ class CaseFiles(Application[UUID]):
                 self.sealer.seal(recordings)
         for callback in self.after_save:
             callback()
+        self._written(_last_position(recordings))
         return recordings
+
+    def _written(self, position: int) -> None:
+        for callback in self.on_written:
+            callback(position)
 
     def construct_repository(self) -> Repository[UUID]:
         cache_size = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
@@ -700,6 +707,17 @@ class CaseFiles(Application[UUID]):
             raise NotFound(detail=f"no household {household_id}")
         return events  # type: ignore[return-value]
 
+    def household_events_page(
+        self, household_id: UUID, after: int, limit: int
+    ) -> tuple[list[Household.Event], bool]:
+        """At most ``limit`` facts with versions after ``after``, oldest first, read as one
+        version range of the stored events (never the whole history), and whether more follow."""
+        events = list(self.events.get(household_id, gt=after or None, limit=limit + 1))
+        first = events[:1] if after == 0 else list(self.events.get(household_id, lte=1))
+        if not first or not isinstance(first[0], Household.Registered):
+            raise NotFound(detail=f"no household {household_id}")
+        return events[:limit], len(events) > limit  # type: ignore[return-value]
+
     def find_by_code(self, code: str) -> Household | None:
         try:
             claim: object = self.repository.get(HouseholdCode.id_for(code))
@@ -767,6 +785,7 @@ class CaseFiles(Application[UUID]):
             if isinstance(event, Household.SupportRecorded) and event.support_id == support_id:
                 version = event.originator_version
         position = self.position_of(household.id, version) if self.position_of else None
+        self._written(position or 0)
         return Written(position=position or 0, version=household.version)
 
     def _allocation(self, allocation_id: UUID) -> FundAllocation:

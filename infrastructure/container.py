@@ -14,6 +14,7 @@ from infrastructure.persistence import EventLog, HealthProbe, engine_of, event_s
 from infrastructure.seals import Sealer
 from infrastructure.settings import Settings
 from infrastructure.transcodings import DateAsISO
+from projections.consistency import ReadConsistency
 from projections.funds import FundsProjection
 from projections.funds_queries import FundsQueries
 from projections.indicator_queries import IndicatorQueries
@@ -37,6 +38,7 @@ class Container:
     funds: FundsQueries
     indicators: IndicatorQueries
     sealer: Sealer
+    consistency: ReadConsistency
     in_process: InProcessProjections | None = field(default=None)
 
     def start_in_process_projections(self) -> None:
@@ -51,6 +53,7 @@ class Container:
         self.in_process.poke()
 
     def close(self) -> None:
+        self.consistency.stopping.set()  # reads still waiting answer at once
         if self.in_process is not None:
             self.in_process.stop()
             self.case_files.after_save.remove(self.in_process.poke)
@@ -83,6 +86,8 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         for projection in (RegisterProjection(), FundsProjection(), IndicatorsProjection())
     }
     registers = RegisterQueries(engine, units)
+    consistency = ReadConsistency(engine, event_log.max_position, list(projectors))
+    case_files.on_written.append(consistency.acknowledged.note)
     return Container(
         settings=settings,
         units=units,
@@ -95,4 +100,5 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         funds=FundsQueries(engine, units),
         indicators=IndicatorQueries(engine, registers, units, log),
         sealer=sealer,
+        consistency=consistency,
     )

@@ -484,7 +484,9 @@ class InProcessProjections:
             self._wake.clear()
             try:
                 for projector in self._projectors:
-                    projector.catch_up()
+                    # A batch at a time: a stop is seen between batches, not after a long catch-up.
+                    while not self._stop.is_set() and projector.catch_up(max_batches=1):
+                        pass
                 self.last_error = None
             except Exception as error:  # kept for /health; the next poke retries
                 self.last_error = error

@@ -14,15 +14,18 @@ from fastapi.responses import HTMLResponse
 
 from api import schemas
 from api.dependencies import (
+    PAGE_LIMIT_DEFAULT,
+    READS_LOG,
+    READS_REGISTERS,
     ActorDep,
     CaseFilesDep,
     ContainerDep,
+    PageAfterQuery,
+    PageLimitQuery,
     context,
     parse_known_at,
     today,
-    wait_for_log,
 )
-from api.routes.registers import registers_caught_up
 from application.audit import household_difference, household_file, survey_verification
 from application.case_files import CaseFiles
 from application.commands import CorrectRecognition, RevokeRecognition
@@ -98,7 +101,7 @@ def _state(
     return files.household(household_id)
 
 
-@router.get("/households/{household_id}/diff", dependencies=[Depends(wait_for_log)])
+@router.get("/households/{household_id}/diff", dependencies=[READS_LOG])
 def household_diff(
     household_id: UUID,
     files: CaseFilesDep,
@@ -120,35 +123,54 @@ def household_diff(
 
 @router.get(
     "/households/{household_id}/surveys/{survey_id}/verification",
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
 def verify_survey(household_id: UUID, survey_id: str, files: CaseFilesDep) -> dict[str, Any]:
     """Re-runs the survey's classification under its recorded standard."""
     return survey_verification(files.household(household_id), survey_id)
 
 
-@router.get("/households/{household_id}/file", dependencies=[Depends(wait_for_log)])
-def household_complete_file(
-    household_id: UUID, files: CaseFilesDep, on: TodayDep
+def _file_page(
+    files: CaseFiles, household_id: UUID, on: date, limit: int, after: int
 ) -> dict[str, Any]:
-    """The household's complete file: every fact, correction, support and its status timeline."""
-    return household_file(files.household(household_id), files.household_events(household_id), on)
+    events, more = files.household_events_page(household_id, after, limit)
+    content = household_file(files.household(household_id), events, on)
+    content["next"] = events[-1].originator_version if more else None
+    return content
+
+
+@router.get("/households/{household_id}/file", dependencies=[READS_LOG])
+def household_complete_file(
+    household_id: UUID,
+    files: CaseFilesDep,
+    on: TodayDep,
+    limit: PageLimitQuery = PAGE_LIMIT_DEFAULT,
+    after: PageAfterQuery = 0,
+) -> dict[str, Any]:
+    """The household's complete file: every fact, correction, support and its status timeline.
+    `facts` comes in pages of `limit` (`next` is the `after` of the next page, null on the
+    last); every page carries the household's current state in full."""
+    return _file_page(files, household_id, on, limit, after)
 
 
 @router.get(
     "/households/{household_id}/file.html",
     response_class=HTMLResponse,
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
-def household_printable_file(household_id: UUID, files: CaseFilesDep, on: TodayDep) -> str:
-    """The complete file as a page to print."""
-    content = jsonable_encoder(
-        household_file(files.household(household_id), files.household_events(household_id), on)
-    )
-    return render_file(content)
+def household_printable_file(
+    household_id: UUID,
+    files: CaseFilesDep,
+    on: TodayDep,
+    limit: PageLimitQuery = PAGE_LIMIT_DEFAULT,
+    after: PageAfterQuery = 0,
+) -> str:
+    """The complete file as a page to print; a longer history links to its next page."""
+    content = jsonable_encoder(_file_page(files, household_id, on, limit, after))
+    return render_file(content, limit, after)
 
 
-@router.get("/reports/restatement", dependencies=[Depends(registers_caught_up)], tags=["reports"])
+@router.get("/reports/restatement", dependencies=[READS_REGISTERS], tags=["reports"])
 def restatement(
     built: ContainerDep,
     on: TodayDep,
@@ -228,7 +250,7 @@ th { background: #eee; }
 """
 
 
-def render_file(content: dict[str, Any]) -> str:
+def render_file(content: dict[str, Any], limit: int = 1000, after: int = 0) -> str:
     household = content["household"]
     title = f"Hồ sơ hộ {household['code']}"
     surveys = [
@@ -251,8 +273,17 @@ def render_file(content: dict[str, Any]) -> str:
         f"<h2>{html.escape(heading)}</h2>\n{_table(rows[key], list(columns))}"
         for heading, key, columns in FILE_SECTIONS
     )
+    pages = ""
+    if after:
+        pages += f"<p>Facts after version {after}.</p>\n"
+    if content.get("next") is not None:
+        link = html.escape(f"?after={content['next']}&limit={limit}")
+        pages += (
+            f'<p class="next">Facts continue after version {content["next"]}: '
+            f'<a href="{link}">next page</a>.</p>\n'
+        )
     return (
         f'<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head><body>\n"
-        f"<h1>{html.escape(title)}</h1>\n<p>{summary}</p>\n{sections}\n</body></html>"
+        f"<h1>{html.escape(title)}</h1>\n<p>{summary}</p>\n{sections}\n{pages}</body></html>"
     )

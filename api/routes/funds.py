@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi import APIRouter, Header, Query, status
 
 from api import schemas
 from api.csv_export import SOURCE_VI, Column, LanguageQuery, csv_response, wants_csv
-from api.dependencies import ActorDep, CaseFilesDep, ContainerDep, context
+from api.dependencies import (
+    READS_FUNDS,
+    READS_LOG,
+    ActorDep,
+    CaseFilesDep,
+    ContainerDep,
+    context,
+    reflect,
+)
 from api.problems import Unavailable
 from application.commands import AdjustAllocation, MakeAllocation
+from domain.errors import NotFound
 from domain.funds import FundAllocation
 from domain.supports import support_catalogue
 from domain.units import PROVINCE_CODE
-from projections.machinery import wait_for_position
+from infrastructure.container import Container
 
 router = APIRouter(tags=["funds and inspection"])
-MIN_POSITION_WAIT_SECONDS = 5.0
+T = TypeVar("T")
 FormatQuery = Annotated[Literal["json", "csv"] | None, Query()]
 AcceptHeader = Annotated[str | None, Header()]
 
@@ -47,16 +57,22 @@ SUMMARY_COLUMNS = {
 }
 
 
-def funds_caught_up(
-    built: ContainerDep,
-    min_position: Annotated[
-        int | None, Query(ge=0, description="answer only once the funds reflect this position")
-    ] = None,
-) -> None:
-    if min_position is None:
-        return
-    if not wait_for_position(built.projectors["funds"], min_position, MIN_POSITION_WAIT_SECONDS):
-        raise Unavailable(f"the funds read model has not reached position {min_position} yet")
+def _from_read_model(built: Container, created: UUID, read: Callable[[], T]) -> T:
+    """A read of something the log holds (``created``, its first fact) that the funds read
+    model may not have yet, when another server wrote it: wait for the fact, never 404."""
+    try:
+        return read()
+    except NotFound:
+        position = built.event_log.position_of(created, 1)
+        if position is None:
+            raise
+        reflect(built, ("funds",), position)
+        try:
+            return read()
+        except NotFound:
+            raise Unavailable(
+                f"the funds read model lacks {created}, recorded at {position}"
+            ) from None
 
 
 def _allocation_view(allocation: FundAllocation) -> dict[str, Any]:
@@ -112,12 +128,16 @@ def adjust_allocation(
     return {**_allocation_view(allocation), "position": written.position}
 
 
-@router.get("/allocations/{allocation_id}", response_model=schemas.AllocationPublic)
+@router.get(
+    "/allocations/{allocation_id}",
+    response_model=schemas.AllocationPublic,
+    dependencies=[READS_LOG],
+)
 def get_allocation(allocation_id: UUID, files: CaseFilesDep) -> dict[str, Any]:
     return _allocation_view(files.allocation(allocation_id))
 
 
-@router.get("/allocations/{allocation_id}/trace", dependencies=[Depends(funds_caught_up)])
+@router.get("/allocations/{allocation_id}/trace", dependencies=[READS_FUNDS])
 def allocation_trace(
     allocation_id: UUID,
     built: ContainerDep,
@@ -127,7 +147,9 @@ def allocation_trace(
 ) -> Any:
     """Allocation → supports → households."""
     built.case_files.allocation(allocation_id)  # 404 for an id that names no allocation
-    trace = built.funds.allocation_trace(str(allocation_id))
+    trace = _from_read_model(
+        built, allocation_id, lambda: built.funds.allocation_trace(str(allocation_id))
+    )
     if wants_csv(format, accept):
         columns = _trace_columns()
         return csv_response(
@@ -139,14 +161,16 @@ def allocation_trace(
     return trace
 
 
-@router.get("/households/{household_id}/funds", dependencies=[Depends(funds_caught_up)])
+@router.get("/households/{household_id}/funds", dependencies=[READS_FUNDS])
 def household_trace(household_id: UUID, built: ContainerDep) -> dict[str, Any]:
     """Household → supports → allocations → sources."""
     built.case_files.household(household_id)
-    return built.funds.household_trace(str(household_id))
+    return _from_read_model(
+        built, household_id, lambda: built.funds.household_trace(str(household_id))
+    )
 
 
-@router.get("/funds/summary", dependencies=[Depends(funds_caught_up)])
+@router.get("/funds/summary", dependencies=[READS_FUNDS])
 def funds_summary(
     built: ContainerDep,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -168,7 +192,7 @@ def funds_summary(
     return summary
 
 
-@router.get("/inspections/findings", dependencies=[Depends(funds_caught_up)])
+@router.get("/inspections/findings", dependencies=[READS_FUNDS])
 def findings(
     built: ContainerDep,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,

@@ -10,12 +10,15 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from api import schemas
 from api.dependencies import (
+    PAGE_LIMIT_DEFAULT,
+    READS_LOG,
     ActorDep,
     CaseFilesDep,
+    PageAfterQuery,
+    PageLimitQuery,
     context,
     parse_known_at,
     today,
-    wait_for_log,
 )
 from application.audit import history_with_summaries
 from application.commands import (
@@ -71,7 +74,7 @@ def register_household(
 @router.get(
     "",
     response_model=schemas.HouseholdList,
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
 def find_households(
     files: CaseFilesDep,
@@ -85,7 +88,7 @@ def find_households(
 @router.get(
     "/{household_id}",
     response_model=schemas.HouseholdPublic,
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
 def get_household(
     household_id: UUID,
@@ -282,7 +285,7 @@ def reverse_support(
 @router.get(
     "/{household_id}/history",
     response_model=schemas.History,
-    dependencies=[Depends(wait_for_log)],
+    dependencies=[READS_LOG],
 )
 def household_history(
     household_id: UUID,
@@ -290,11 +293,15 @@ def household_history(
     known_at: Annotated[
         str | None, Query(description="only facts recorded up to and including this moment")
     ] = None,
+    limit: PageLimitQuery = PAGE_LIMIT_DEFAULT,
+    after: PageAfterQuery = 0,
 ) -> dict[str, Any]:
     """Every fact, oldest first: when it was true, when it was recorded, by whom, on what
-    evidence."""
-    events = files.household_events(household_id)
+    evidence. In pages of `limit` facts: `next` is the `after` of the next page, null on the
+    last, so a history of up to 1000 facts comes whole in one answer."""
     moment = parse_known_at(known_at)
+    events, more = files.household_events_page(household_id, after, limit)
+    following = events[-1].originator_version if more else None
     if moment is not None:
         events = [e for e in events if e.timestamp <= moment]
-    return {"items": history_with_summaries(events)}
+    return {"items": history_with_summaries(events), "next": following}

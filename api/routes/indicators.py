@@ -7,29 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.dependencies import ContainerDep, today
-from api.problems import Unavailable
+from api.dependencies import READS_INDICATORS, ContainerDep, today
 from domain.units import PROVINCE_CODE
-from projections.machinery import wait_for_position
 
 router = APIRouter(tags=["indicators"])
-MIN_POSITION_WAIT_SECONDS = 5.0
 
 
-def indicators_caught_up(
-    built: ContainerDep,
-    min_position: Annotated[
-        int | None, Query(ge=0, description="answer only once the indicators reflect this position")
-    ] = None,
-) -> None:
-    if min_position is None:
-        return
-    for name in ("registers", "indicators"):
-        if not wait_for_position(built.projectors[name], min_position, MIN_POSITION_WAIT_SECONDS):
-            raise Unavailable(f"the {name} read model has not reached position {min_position} yet")
-
-
-@router.get("/indicators", dependencies=[Depends(indicators_caught_up)])
+@router.get("/indicators", dependencies=[READS_INDICATORS])
 def indicators(
     built: ContainerDep,
     on: Annotated[date, Depends(today)],
@@ -41,7 +25,7 @@ def indicators(
     return built.indicators.indicators(area, year or on.year)
 
 
-@router.get("/reports/deprivations", dependencies=[Depends(indicators_caught_up)], tags=["reports"])
+@router.get("/reports/deprivations", dependencies=[READS_INDICATORS], tags=["reports"])
 def deprivation_analysis(
     built: ContainerDep,
     on: Annotated[date, Depends(today)],

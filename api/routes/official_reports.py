@@ -28,9 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from api.dependencies import ContainerDep, parse_known_at, today
-from api.routes.indicators import indicators_caught_up
-from api.routes.registers import registers_caught_up
+from api.dependencies import READS_INDICATORS, READS_REGISTERS, ContainerDep, parse_known_at, today
 from application.demo import holds_demo_data
 from domain.errors import invalid
 from domain.indicators import plan
@@ -651,7 +649,7 @@ KnownAtQuery = Annotated[
 YearQuery = Annotated[int | None, Query(ge=2022, le=2100, description="default this year")]
 
 
-@router.get("/reports/movements/by-unit", dependencies=[Depends(registers_caught_up)])
+@router.get("/reports/movements/by-unit", dependencies=[READS_REGISTERS])
 def movement_report_by_unit(
     built: ContainerDep,
     from_: FromQuery,
@@ -665,7 +663,7 @@ def movement_report_by_unit(
 
 @router.get(
     "/reports/movements.xlsx",
-    dependencies=[Depends(registers_caught_up)],
+    dependencies=[READS_REGISTERS],
     response_class=Response,
     responses=XLSX_RESPONSE,
 )
@@ -685,7 +683,7 @@ def movement_report_workbook(
     )
 
 
-@router.get("/reports/deprivations/by-unit", dependencies=[Depends(indicators_caught_up)])
+@router.get("/reports/deprivations/by-unit", dependencies=[READS_INDICATORS])
 def deprivation_report_by_unit(
     built: ContainerDep,
     on: TodayDep,
@@ -698,7 +696,7 @@ def deprivation_report_by_unit(
 
 @router.get(
     "/reports/deprivations.xlsx",
-    dependencies=[Depends(indicators_caught_up)],
+    dependencies=[READS_INDICATORS],
     response_class=Response,
     responses=XLSX_RESPONSE,
 )
@@ -717,9 +715,7 @@ def deprivation_report_workbook(
     )
 
 
-@router.get(
-    "/indicators/by-unit", dependencies=[Depends(indicators_caught_up)], tags=["indicators"]
-)
+@router.get("/indicators/by-unit", dependencies=[READS_INDICATORS], tags=["indicators"])
 def indicators_for_each_unit(
     built: ContainerDep,
     on: TodayDep,
@@ -732,7 +728,7 @@ def indicators_for_each_unit(
 
 @router.get(
     "/indicators.xlsx",
-    dependencies=[Depends(indicators_caught_up)],
+    dependencies=[READS_INDICATORS],
     response_class=Response,
     responses=XLSX_RESPONSE,
     tags=["indicators"],

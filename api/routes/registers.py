@@ -9,10 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
 from api.csv_export import STATUS_VI, Column, Language, LanguageQuery, csv_response, wants_csv
-from api.dependencies import ContainerDep, parse_known_at, today
-from api.problems import Unavailable
+from api.dependencies import READS_REGISTERS, ContainerDep, parse_known_at, today
 from domain.units import PROVINCE_CODE
-from projections.machinery import wait_for_position
 from projections.register_queries import RegisterKind
 
 router = APIRouter(tags=["registers"])
@@ -33,20 +31,6 @@ CSV_COLUMNS = (
     Column("since", "Từ ngày"),
     Column("until", "Đến ngày"),
 )
-MIN_POSITION_WAIT_SECONDS = 5.0
-
-
-def registers_caught_up(
-    built: ContainerDep,
-    min_position: Annotated[
-        int | None, Query(ge=0, description="answer only once the registers reflect this position")
-    ] = None,
-) -> None:
-    if min_position is None:
-        return
-    projector = built.projectors["registers"]
-    if not wait_for_position(projector, min_position, MIN_POSITION_WAIT_SECONDS):
-        raise Unavailable(f"the registers have not reached position {min_position} yet")
 
 
 def _register_csv(result: dict[str, Any], built: ContainerDep, lang: Language) -> Response:
@@ -73,7 +57,7 @@ def _register_csv(result: dict[str, Any], built: ContainerDep, lang: Language) -
     )
 
 
-@router.get("/registers/summary", dependencies=[Depends(registers_caught_up)])
+@router.get("/registers/summary", dependencies=[READS_REGISTERS])
 def register_summary(
     built: ContainerDep,
     on: TodayDep,
@@ -86,7 +70,7 @@ def register_summary(
 
 @router.get(
     "/registers/{kind}",
-    dependencies=[Depends(registers_caught_up)],
+    dependencies=[READS_REGISTERS],
     responses={200: {"content": {"text/csv": {}}}},
 )
 def register(
@@ -118,7 +102,7 @@ def register(
     return result
 
 
-@router.get("/reports/movements", dependencies=[Depends(registers_caught_up)], tags=["reports"])
+@router.get("/reports/movements", dependencies=[READS_REGISTERS], tags=["reports"])
 def movement_report(
     built: ContainerDep,
     from_: Annotated[date, Query(alias="from")],

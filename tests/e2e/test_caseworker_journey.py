@@ -728,7 +728,7 @@ def test_known_at_before_the_household_was_recorded_finds_nothing(client: TestCl
 # Read consistency ---------------------------------------------------------------------------
 
 
-def test_a_read_waits_for_min_position_and_answers_503_when_it_never_comes(
+def test_a_read_waits_for_min_position_and_refuses_one_beyond_the_log_at_once(
     client: TestClient,
 ) -> None:
     created = register(client)
@@ -747,9 +747,16 @@ def test_a_read_waits_for_min_position_and_answers_503_when_it_never_comes(
         f"/households/{hid}/history", params={"min_position": written["position"] + 1000}
     )
     waited = time.monotonic() - started
-    body = assert_problem(beyond, 503, "unavailable")
+    body = assert_problem(beyond, 422, "validation_error")
     assert str(written["position"] + 1000) in body["detail"]
-    assert waited >= 4.5
+    assert waited < 1.0
+    # Beyond what a BIGINT holds: a validation error too (it once waited 5 s).
+    huge = client.get(f"/households/{hid}", params={"min_position": 2**63})
+    assert assert_problem(huge, 422, "validation_error")["errors"][0]["loc"] == [
+        "query",
+        "min_position",
+    ]
+    assert client.get(f"/households/{hid}", params={"min_position": 0}).status_code == 200
 
 
 # Self-assessment ----------------------------------------------------------------------------

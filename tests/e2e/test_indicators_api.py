@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routes import indicators as indicator_routes
 from infrastructure.container import Container
 from tests.deprivation_codes import ND07
 
@@ -419,9 +418,11 @@ def test_min_position_waits_for_the_indicators(
     for name in ("registers", "indicators"):
         container.projectors[name].catch_up()
     worker.recognise(household, "poor", "2024-03-03")
-    stale = client.get("/indicators", params={"area": CHO_CHU, "year": 2024})
-    assert stale.status_code == 200
-    assert {i["code"]: i["value"] for i in stale.json()["items"]}["poverty_rate"] == 0.0
+    # Read-your-writes: without min_position the read waits for the acknowledged write too.
+    with monkeypatch.context() as patch:
+        patch.setattr(container.consistency, "wait_seconds", 0.3)
+        stale = client.get("/indicators", params={"area": CHO_CHU, "year": 2024})
+    assert_problem(stale, 503, "unavailable")
 
     def catch_up() -> None:
         for name in ("registers", "indicators"):
@@ -439,11 +440,10 @@ def test_min_position_waits_for_the_indicators(
     assert fresh.status_code == 200, fresh.text
     assert {i["code"]: i["value"] for i in fresh.json()["items"]}["poverty_rate"] == 100.0
 
-    # A position never reached: 503 problem after the wait (shortened here from 5 s).
-    monkeypatch.setattr(indicator_routes, "MIN_POSITION_WAIT_SECONDS", 0.3)
+    # A position beyond the log's end was never acknowledged: refused at once.
     for path in ("/indicators", "/reports/deprivations"):
         answer = client.get(path, params={"min_position": worker.position + 1000})
-        assert_problem(answer, 503, "unavailable")
+        assert_problem(answer, 422, "validation_error")
 
 
 def test_the_deprivation_analysis_counts_poor_and_near_poor_households_by_deprivation(

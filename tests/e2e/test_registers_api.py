@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routes import registers as register_routes
 from infrastructure.container import Container
 
 PROVINCE = "19"
@@ -527,8 +526,12 @@ def test_min_position_waits_for_the_registers_and_health_shows_how_far_behind(
         "position": caught_up,
         "behind": written["position"] - caught_up,
     }
-    stale = client.get("/registers/poor", params={"as_of": "2024-05-01"})
-    assert stale.json()["total"] == 0
+    # Read-your-writes: the server acknowledged the recognition, so a read without
+    # min_position waits for it too, and answers 503 rather than a register without it.
+    with monkeypatch.context() as patch:
+        patch.setattr(container.consistency, "wait_seconds", 0.3)
+        stale = client.get("/registers/poor", params={"as_of": "2024-05-01"})
+    assert_problem(stale, 503, "unavailable")
 
     # A read asking for the write's position waits until the registers reflect it.
     later = threading.Timer(0.5, projector.catch_up)
@@ -544,16 +547,15 @@ def test_min_position_waits_for_the_registers_and_health_shows_how_far_behind(
     body = client.get("/health").json()
     assert body["projections"]["registers"] == {"position": written["position"], "behind": 0}
 
-    # A position never reached: 503 problem after the wait (shortened here from 5 s).
-    monkeypatch.setattr(register_routes, "MIN_POSITION_WAIT_SECONDS", 0.3)
+    # A position beyond the log's end was never acknowledged: refused at once.
     for path in ("/registers/poor", "/registers/summary"):
         answer = client.get(path, params={"min_position": written["position"] + 1000})
-        assert_problem(answer, 503, "unavailable")
+        assert_problem(answer, 422, "validation_error")
     answer = client.get(
         "/reports/movements",
         params={"from": "2024-01-01", "to": "2024-12-31", "min_position": 10**9},
     )
-    assert_problem(answer, 503, "unavailable")
+    assert_problem(answer, 422, "validation_error")
 
 
 def test_the_register_is_right_on_the_last_representable_day(worker: Caseworker) -> None:
