@@ -73,7 +73,8 @@ def demo(arguments: argparse.Namespace) -> int:
 
 
 def project(arguments: argparse.Namespace) -> int:
-    """Runs the projection workers until interrupted: one thread per projection."""
+    """Runs the projection workers until SIGTERM or SIGINT: one thread per projection. Each
+    retries what fails; the command exits non-zero only when another copy holds a projection."""
     import signal
     import threading
 
@@ -81,6 +82,7 @@ def project(arguments: argparse.Namespace) -> int:
 
     container = _container()
     stop = threading.Event()
+    # Stop after the batch in flight: it commits or rolls back whole; back-off sleeps wake.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     failures: list[BaseException] = []
@@ -93,6 +95,12 @@ def project(arguments: argparse.Namespace) -> int:
                 stop,
                 on_batch=lambda read: print(
                     f"{name}: at {projector.position()} (+{read})", file=sys.stderr, flush=True
+                ),
+                on_failure=lambda failure: print(
+                    f"{name}: failing at {failure.position} ({failure.error}), attempt "
+                    f"{failure.attempts}, retrying in {failure.retry_in():.1f} s",
+                    file=sys.stderr,
+                    flush=True,
                 ),
             )
         except WorkerAlreadyRunning as error:
