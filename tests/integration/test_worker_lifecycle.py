@@ -4,6 +4,7 @@
   store's tables, the read models' tables, indexes and tracking rows) all start;
 - SIGTERM or SIGINT stops `giamngheo project` within 5 s with exit status 0, idle or in the
   middle of catching up (the batch in flight commits or rolls back whole) or waiting to retry;
+- a worker started before its database exists waits for it, then follows the log;
 - a worker whose projection fails (its table gone) is seen failing by another process, and
   heals once the table is back, equal to a rebuild.
 """
@@ -23,6 +24,7 @@ from typing import Any
 import psycopg2
 import pytest
 from psycopg2 import sql
+from sqlalchemy import inspect
 
 from application.commands import MemberDetails, RegisterHousehold
 from domain.household import FactContext
@@ -75,24 +77,51 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT_SE
     return found
 
 
+class Databases:
+    """Databases this test makes (each dropped after it)."""
+
+    def __init__(self) -> None:
+        self.admin = _admin_connection()
+        self.names: list[str] = []
+
+    def name(self) -> str:
+        """A new name, for a database not made yet."""
+        self.names.append(f"giamngheo_fresh_{os.getpid()}_{uuid.uuid4().hex[:8]}")
+        return self.names[-1]
+
+    def create(self, name: str) -> str:
+        with self.admin.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return self.url(name)
+
+    def url(self, name: str) -> str:
+        base, _, _ = ADMIN_URL.rpartition("/")
+        return f"{base}/{name}"
+
+    def drop_all(self) -> None:
+        with self.admin.cursor() as cursor:
+            for name in self.names:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
+                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        self.admin.close()
+
+
 @pytest.fixture
-def fresh_database(postgres_database: str) -> Iterator[str]:
-    """A database with nothing in it, made for this test and dropped after it."""
-    admin = _admin_connection()
-    name = f"giamngheo_fresh_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, _ = ADMIN_URL.rpartition("/")
+def databases(postgres_database: str) -> Iterator[Databases]:
+    made = Databases()
     try:
-        yield f"{base}/{name}"
+        yield made
     finally:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        admin.close()
+        made.drop_all()
+
+
+@pytest.fixture
+def fresh_database(databases: Databases) -> str:
+    """A database with nothing in it, made for this test and dropped after it."""
+    return databases.create(databases.name())
 
 
 @pytest.mark.parametrize("attempt", range(2))
@@ -223,6 +252,41 @@ def register(container: Container, code: str) -> None:
             context=FactContext(actor="test.worker", evidence="QĐ test"),
         )
     )
+
+
+def test_a_worker_started_before_its_database_exists_waits_for_it_then_follows_the_log(
+    databases: Databases, workers: list[subprocess.Popen[str]]
+) -> None:
+    from infrastructure.container import build_container
+    from infrastructure.settings import Settings, normalise_database_url
+
+    name = databases.name()
+    worker = giamngheo(databases.url(name), "project")
+    workers.append(worker)
+    time.sleep(2.0)
+    assert worker.poll() is None, worker.communicate()
+
+    url = databases.create(name)
+    built = build_container(Settings(database_url=normalise_database_url(url)))
+    try:
+        register(built, "W-EARLY")
+        projector = built.projectors["registers"]
+        wait_until(
+            lambda: (
+                (
+                    ("projection_tracking" in inspect(projector.engine).get_table_names())
+                    and projector.position() == built.event_log.max_position()
+                )
+                or worker.poll() is not None
+            ),
+            "the worker to start and catch up",
+        )
+        seconds, err = stopped_within(worker, signal.SIGTERM)
+        assert worker.returncode == 0, err
+        assert "database unavailable" in err
+        assert projector.position() == built.event_log.max_position()
+    finally:
+        built.close()
 
 
 def rename(url: str, table: str, to: str) -> None:
