@@ -22,8 +22,10 @@ from typing import Any
 import psycopg2
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import BigInteger, Column, MetaData, Table, inspect, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 
 from api.app import create_app
@@ -35,11 +37,13 @@ from projections.machinery import (
     RETRY_FIRST_SECONDS,
     Failure,
     Projector,
+    RowFold,
     WorkerAlreadyRunning,
     advisory_lock_key,
     describe,
     failures_table,
     run_worker,
+    tracking_table,
 )
 
 ACTOR = {"X-Actor": "ketoan.thanhpho"}
@@ -484,3 +488,117 @@ def test_a_worker_that_lost_its_lock_to_another_copy_stops_saying_so(
         assert worker.projector.stored_failure() is None
     finally:
         other.close()
+
+
+def test_a_fact_that_cannot_be_decoded_is_named_and_the_facts_before_it_are_folded(
+    client: TestClient, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert container.in_process is not None
+    container.in_process.stop()  # this test drives the projector itself
+    projector = container.projectors["funds"]
+    made = [allocate(client, (n + 1) * MILLION, f"{n}/QĐ-UBND") for n in range(5)]
+    unreadable = made[3]["position"]
+    decode = projector.log.decode
+
+    def failing(notification: Any) -> Fact:
+        if notification.id == unreadable:
+            raise ValueError("cannot decrypt")
+        return decode(notification)
+
+    monkeypatch.setattr(projector.log, "decode", failing)
+    assert projector.follow() is None
+    assert projector.failure is not None
+    assert projector.failure.position == unreadable
+    assert projector.failure.error == "ValueError: cannot decrypt"
+    assert made[2]["position"] <= projector.position() < unreadable
+    stored = projector.stored_failure()
+    assert stored is not None and stored.position == unreadable and stored.attempts == 1
+
+    assert projector.follow() is None  # still failing: the same fact, one more attempt
+    assert projector.position() < unreadable
+    assert projector.failure.attempts == 2
+
+    monkeypatch.setattr(projector.log, "decode", decode)
+    assert projector.follow() is not None
+    assert projector.failure is None and projector.stored_failure() is None
+    assert projector.position() == made[-1]["position"]
+    resumed = funds_rows(projector)
+    assert len(resumed["rf_allocations"]) == 5
+    projector.rebuild()
+    assert funds_rows(projector) == resumed
+
+
+seen_metadata = MetaData()
+seen = Table("test_seen_facts", seen_metadata, Column("position", BigInteger, primary_key=True))
+
+
+class Seen(RowFold):
+    """Notes each fact it folds (of the funds' topics); fails on the facts in ``failing``."""
+
+    name = "test_seen"
+    code_version = 1
+    metadata = seen_metadata
+
+    def __init__(self, topics: frozenset[str]) -> None:
+        self.topics = topics
+        self.failing: set[int] = set()
+
+    def fold(self, fact: Fact, inserts: Any, updates: Any) -> None:
+        if fact.position in self.failing:
+            raise KeyError("no such allocation")
+        inserts[seen.name].append({"position": fact.position})
+
+
+@pytest.fixture
+def logged(client: TestClient, container: Container) -> list[int]:
+    """A log of allocations; their positions."""
+    assert container.in_process is not None
+    container.in_process.stop()
+    return [allocate(client, (n + 1) * MILLION, f"{n}/QĐ-UBND")["position"] for n in range(12)]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_whatever_fails_and_in_whatever_batches_no_fact_is_skipped(
+    container: Container, logged: list[int], data: st.DataObject
+) -> None:
+    """The rule: the position never passes a fact not folded; once healed, every fact is
+    folded exactly once."""
+    funds = container.projectors["funds"]
+    projection = Seen(frozenset(funds.projection.topics))
+    projector = Projector(funds.engine, funds.log, projection)
+    projector.prepare()
+    with projector.engine.begin() as connection:
+        connection.execute(seen.delete())
+        connection.execute(
+            tracking_table.update()
+            .where(tracking_table.c.name == projector.name)
+            .values(position=0)
+        )
+    failing = data.draw(st.sets(st.sampled_from(logged), max_size=3), label="failing facts")
+    batch = data.draw(st.integers(1, 8), label="batch size")
+    projection.failing = set(failing)
+    for _ in range(3):
+        try:
+            projector.catch_up(batch_size=batch)
+        except Exception as error:
+            projector.failed(error)
+        folded = folded_positions(projector)
+        position = projector.position()
+        assert all(p <= position for p in folded)
+        # Every fact up to the position is folded; the first failing one is not passed.
+        assert folded == {p for p in logged if p <= position}
+        if failing:
+            assert position < min(failing)
+            assert projector.failure is not None and projector.failure.position == min(failing)
+    projection.failing = set()
+    assert projector.follow() is not None
+    assert folded_positions(projector) == set(logged)
+    assert projector.failure is None
+
+
+def folded_positions(projector: Projector) -> set[int]:
+    with projector.engine.connect() as connection:
+        return {row[0] for row in connection.execute(select(seen.c.position))}
