@@ -124,17 +124,49 @@ def demo(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _container_once_reachable(stop: threading.Event) -> Container | None:
+    """The container, once the database answers: a worker started while the database is down,
+    restarting or not yet made waits for it with back-off (None if stopped meanwhile)."""
+    from projections.machinery import (
+        RETRY_FIRST_SECONDS,
+        RETRY_MAX_SECONDS,
+        describe,
+        is_connection_problem,
+    )
+
+    delay = RETRY_FIRST_SECONDS
+    while not stop.is_set():
+        try:
+            return _container()
+        except Exception as error:
+            if not is_connection_problem(error):
+                raise
+            print(
+                f"giamngheo project: database unavailable ({describe(error)}), "
+                f"retrying in {delay:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            stop.wait(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+    return None
+
+
 def project(arguments: argparse.Namespace) -> int:
-    """Runs the projection workers until interrupted: one thread per projection."""
+    """Runs the projection workers until SIGTERM or SIGINT: one thread per projection. Each
+    retries what fails; the command exits non-zero only when another copy holds a projection."""
     import signal
     import threading
 
     from projections.machinery import WorkerAlreadyRunning, run_worker
 
-    container = _container()
     stop = threading.Event()
+    # Stop after the batch in flight: it commits or rolls back whole; back-off sleeps wake.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    container = _container_once_reachable(stop)
+    if container is None:
+        return 0
     failures: list[BaseException] = []
 
     def work(name: str) -> None:
@@ -145,6 +177,12 @@ def project(arguments: argparse.Namespace) -> int:
                 stop,
                 on_batch=lambda read: print(
                     f"{name}: at {projector.position()} (+{read})", file=sys.stderr, flush=True
+                ),
+                on_failure=lambda failure: print(
+                    f"{name}: failing at {failure.position} ({failure.error}), attempt "
+                    f"{failure.attempts}, retrying in {failure.retry_in():.1f} s",
+                    file=sys.stderr,
+                    flush=True,
                 ),
             )
         except WorkerAlreadyRunning as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -215,9 +215,22 @@ class SelfAssessmentOut(BaseModel):
     deprivation_count: int
 
 
+class ProjectionFailing(BaseModel):
+    position: int | None = Field(
+        description="the log position of the fact it fails on; null when no one fact is the "
+        "cause (the database went away)"
+    )
+    error: str = Field(description="the error's type and message")
+    since: datetime = Field(description="when this run of failures began")
+    attempts: int = Field(description="attempts so far; retried with a back-off up to 30 s")
+
+
 class ProjectionHealth(BaseModel):
     position: int
     behind: int
+    failing: ProjectionFailing | None = Field(
+        default=None, description="present while the projection is failing"
+    )
 
 
 class LastVerification(BaseModel):

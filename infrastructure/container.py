@@ -10,7 +10,13 @@ from datetime import date
 from application.case_files import CaseFiles
 from domain.units import UnitRegistry, thai_nguyen_units
 from infrastructure.clock import today_in_vietnam
-from infrastructure.persistence import EventLog, HealthProbe, engine_of, event_store_env
+from infrastructure.persistence import (
+    EventLog,
+    HealthProbe,
+    engine_of,
+    event_store_env,
+    schema_creation,
+)
 from infrastructure.seals import Sealer
 from infrastructure.settings import Settings
 from infrastructure.transcodings import DateAsISO
@@ -45,8 +51,6 @@ class Container:
         """The embedded default: catch up at start and after each command, in a thread."""
         if self.in_process is not None:
             return
-        for projector in self.projectors.values():
-            projector.prepare()
         self.in_process = InProcessProjections(list(self.projectors.values()))
         self.case_files.after_save.append(self.in_process.poke)
         self.in_process.start()
@@ -64,23 +68,25 @@ class Container:
 
 def build_container(settings: Settings, today: Callable[[], date] = today_in_vietnam) -> Container:
     units = thai_nguyen_units()
-    case_files = CaseFiles(
-        event_store_env(settings.database_url, settings.aggregate_cache_size),
-        units=units,
-        today=today,
-        transcodings=[DateAsISO()],
-    )
+    with schema_creation(settings.database_url):  # the tables these make, one process at a time
+        case_files = CaseFiles(
+            event_store_env(settings.database_url, settings.aggregate_cache_size),
+            units=units,
+            today=today,
+            transcodings=[DateAsISO()],
+        )
+        engine = engine_of(case_files)
+        sealer = Sealer(settings.seal_key, case_files.recorder, engine)
+        write_lock: threading.Semaphore | None = case_files.recorder.datastore.write_lock  # type: ignore[attr-defined]
+        health = HealthProbe(engine, write_lock)
     event_log = EventLog(case_files)
-    engine = engine_of(case_files)
     # The library switches an SQLite file to WAL on its first transaction; done lazily, two
     # first writers at once can meet "database is locked". Do it now, before any traffic.
     case_files.recorder.datastore.init_sqlite_wal_mode()  # type: ignore[attr-defined]
-    sealer = Sealer(settings.seal_key, case_files.recorder, engine)
     # These need the event store, which exists only once CaseFiles does.
     case_files.position_of = event_log.position_of
     case_files.sealer = sealer
     log = LogReader(case_files.recorder, case_files.mapper)
-    write_lock: threading.Semaphore | None = case_files.recorder.datastore.write_lock  # type: ignore[attr-defined]
     projectors = {
         projection.name: Projector(engine, log, projection, write_lock)
         for projection in (RegisterProjection(), FundsProjection(), IndicatorsProjection())
@@ -93,7 +99,7 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         units=units,
         case_files=case_files,
         event_log=event_log,
-        health=HealthProbe(engine, write_lock),
+        health=health,
         today=today,
         projectors=projectors,
         registers=registers,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, select, text
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, create_engine, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
 from application.case_files import CaseFiles
+from projections.machinery import SCHEMA_LOCK_KEY
 
 
 def event_store_env(database_url: str, cache_size: int) -> dict[str, str]:
@@ -24,6 +28,31 @@ def event_store_env(database_url: str, cache_size: int) -> dict[str, str]:
         prefix + "AGGREGATE_CACHE_FASTFORWARD": "y",
         prefix + "IS_SNAPSHOTTING_ENABLED": "n",
     }
+
+
+@contextmanager
+def schema_creation(database_url: str) -> Iterator[None]:
+    """Around the creation of the event store's and the server's own tables (the library
+    makes its own on connections of its own): one process at a time on PostgreSQL, as two
+    starting at once on a fresh database race on the catalogue and one fails. A session-level
+    advisory lock, the read models' schema lock, on a connection of its own."""
+    if not database_url.startswith("postgresql"):
+        yield
+        return
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql("SET lock_timeout = 0")  # wait as long as it takes
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY}
+                )
+    finally:
+        engine.dispose()
 
 
 def engine_of(case_files: CaseFiles) -> Engine:

@@ -52,17 +52,26 @@ def self_assessment(body: schemas.SelfAssessmentIn, files: CaseFilesDep) -> dict
     )
 
 
-@router.get("/health", response_model=schemas.Health, tags=["health"])
+@router.get(
+    "/health",
+    response_model=schemas.Health,
+    # A projection's `failing` appears only while it is failing.
+    response_model_exclude_unset=True,
+    tags=["health"],
+)
 def health(built: ContainerDep) -> Any:
+    """`ok` when the server can read and write its database; `degraded` (still 200) when it can
+    but a projection is failing: it retries by itself, and `failing` says where and why."""
     try:
         built.health.check()
         position = built.event_log.max_position()
-        if built.in_process is not None and built.in_process.last_error is not None:
-            raise RuntimeError(f"projections failing: {built.in_process.last_error}")
-        projections = {
-            name: {"position": (at := projector.position()), "behind": max(position - at, 0)}
-            for name, projector in built.projectors.items()
-        }
+        projections: dict[str, dict[str, Any]] = {}
+        for name, projector in built.projectors.items():
+            at = projector.position()
+            projections[name] = {"position": at, "behind": max(position - at, 0)}
+            failure = projector.stored_failure()
+            if failure is not None:
+                projections[name]["failing"] = failure.as_dict()
     except Exception as error:  # the answer itself reports the failure
         body = {
             "status": "degraded",
@@ -72,8 +81,9 @@ def health(built: ContainerDep) -> Any:
             "detail": str(error),
         }
         return JSONResponse(body, status_code=503)
+    failing = any("failing" in entry for entry in projections.values())
     return {
-        "status": "ok",
+        "status": "degraded" if failing else "ok",
         "database": built.health.dialect,
         "position": position,
         "projections": projections,

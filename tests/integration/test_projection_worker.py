@@ -193,7 +193,9 @@ def lock_holders(url: str) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                "AND classid = 0 AND objid = %s AND granted",
+                "AND classid = 0 AND objid = %s AND granted "
+                # Advisory locks are per database, but pg_locks shows every database's.
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 (advisory_lock_key("registers"),),
             )
             return int(cursor.fetchone()[0])  # type: ignore[index]
