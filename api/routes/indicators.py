@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.dependencies import ContainerDep, today
 from api.problems import Unavailable
+from api.queries import AsOfQuery
 from domain.units import PROVINCE_CODE
 from projections.machinery import wait_for_position
 
@@ -46,7 +47,7 @@ def deprivation_analysis(
     built: ContainerDep,
     on: Annotated[date, Depends(today)],
     area: str = PROVINCE_CODE,
-    as_of: date | None = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """How many poor and near-poor households are deprived in each indicator, by commune."""
     return built.indicators.deprivation_analysis(area, as_of or on)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from api.csv_export import csv_response, wants_csv
 from api.dependencies import ContainerDep, parse_known_at, today
 from api.problems import Unavailable
+from api.queries import AsOfQuery, LimitQuery, OffsetQuery, PeriodDep
 from domain.units import PROVINCE_CODE
 from projections.machinery import wait_for_position
 from projections.register_queries import RegisterKind
@@ -69,7 +70,7 @@ def register_summary(
     built: ContainerDep,
     on: TodayDep,
     area: AreaQuery = PROVINCE_CODE,
-    as_of: date | None = None,
+    as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
     return built.registers.summary(area, as_of or on, parse_known_at(known_at))
@@ -86,10 +87,10 @@ def register(
     on: TodayDep,
     request: Request,
     area: AreaQuery = PROVINCE_CODE,
-    as_of: date | None = None,
+    as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
-    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: LimitQuery = None,
+    offset: OffsetQuery = 0,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,  # noqa: A002
     accept: Annotated[str | None, Header()] = None,
 ) -> Any:
@@ -111,9 +112,10 @@ def register(
 @router.get("/reports/movements", dependencies=[Depends(registers_caught_up)], tags=["reports"])
 def movement_report(
     built: ContainerDep,
-    from_: Annotated[date, Query(alias="from")],
-    to: date,
+    period: PeriodDep,
     area: AreaQuery = PROVINCE_CODE,
     known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
-    return built.registers.movements(area, from_, to, parse_known_at(known_at))
+    """Movements in and out of the poor and near-poor lists between two dates (default the
+    current year so far)."""
+    return built.registers.movements(area, period.start, period.end, parse_known_at(known_at))
