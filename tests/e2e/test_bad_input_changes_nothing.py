@@ -793,3 +793,49 @@ def test_a_bad_self_assessment_is_a_validation_error(
 
     assert_problem(answer, 422, "validation_error", field)
     assert log_position(client) == before
+
+
+# The request itself -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b'{"surveyed_on": "2023-10-01", "review": "\xff\xfe"}', id="not UTF-8"),
+        pytest.param(b'{"surveyed_on": "2023-10-01", ', id="not JSON"),
+    ],
+)
+def test_a_body_that_cannot_be_read_is_a_validation_error(
+    client: TestClient, case_file: CaseFile, content: bytes
+) -> None:
+    before = state(client, case_file)
+
+    answer = client.post(
+        f"/households/{case_file.id}/surveys",
+        content=content,
+        headers={**WRITER, "Content-Type": "application/json"},
+    )
+
+    assert_problem(answer, 422, "validation_error", "body")
+    assert state(client, case_file) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("delete", "/households", "GET, POST"),
+        ("put", "/households/{id}", "GET"),
+        ("get", "/households/{id}/surveys", "POST"),
+        ("patch", "/allocations", "POST"),
+    ],
+)
+def test_a_method_a_path_does_not_take_names_those_it_does(
+    client: TestClient, case_file: CaseFile, method: str, path: str, allowed: str
+) -> None:
+    before = state(client, case_file)
+
+    answer = client.request(method.upper(), path.format(id=case_file.id), headers=WRITER)
+
+    assert_problem(answer, 405, "method_not_allowed")
+    assert answer.headers["allow"] == allowed
+    assert state(client, case_file) == before
