@@ -307,6 +307,9 @@ class CaseFiles(Application[UUID]):
             raise invalid((unknown[0],), f"cannot correct {', '.join(unknown)}")
         if not command.changes:
             raise invalid(("changes",), "nothing to correct")
+        for name, value in command.changes.items():
+            if value is None and name != "national_id":
+                raise invalid((name,), f"{name} cannot be cleared, only corrected")
 
         def change(household: Household) -> None:
             member = self._member_in_path(household, command.member_id)

@@ -20,6 +20,7 @@ router = APIRouter(tags=["funds and inspection"])
 MIN_POSITION_WAIT_SECONDS = 5.0
 FormatQuery = Annotated[Literal["json", "csv"] | None, Query()]
 AcceptHeader = Annotated[str | None, Header()]
+OR_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
 
 
 def funds_caught_up(
@@ -92,7 +93,11 @@ def get_allocation(allocation_id: UUID, files: CaseFilesDep) -> dict[str, Any]:
     return _allocation_view(files.allocation(allocation_id))
 
 
-@router.get("/allocations/{allocation_id}/trace", dependencies=[Depends(funds_caught_up)])
+@router.get(
+    "/allocations/{allocation_id}/trace",
+    dependencies=[Depends(funds_caught_up)],
+    responses=OR_CSV,
+)
 def allocation_trace(
     allocation_id: UUID,
     built: ContainerDep,
@@ -128,7 +133,7 @@ def household_trace(household_id: UUID, built: ContainerDep) -> dict[str, Any]:
     return built.funds.household_trace(str(household_id))
 
 
-@router.get("/funds/summary", dependencies=[Depends(funds_caught_up)])
+@router.get("/funds/summary", dependencies=[Depends(funds_caught_up)], responses=OR_CSV)
 def funds_summary(
     built: ContainerDep,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,

@@ -1022,3 +1022,12 @@ def test_an_inspector_walks_from_the_summary_to_households_and_back(desk: Desk) 
         assert drawn[0]["allocation_id"] == allocation_id
         assert drawn[0]["source"] == "central_recurrent"
         assert drawn[0]["amount"] == item["amount"]
+
+
+def test_the_csv_exports_are_documented_beside_json(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/funds/summary", "/allocations/{allocation_id}/trace"):
+        assert set(paths[path]["get"]["responses"]["200"]["content"]) == {
+            "application/json",
+            "text/csv",
+        }, path
