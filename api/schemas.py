@@ -16,6 +16,7 @@ from domain.limits import (
     MAX_NAME_LENGTH,
     MAX_QUANTITY,
     MAX_TEXT_LENGTH,
+    MAX_UNIT_LENGTH,
     MIN_DATE,
     NO_CONTROL_CHARACTERS,
 )
@@ -255,7 +256,9 @@ class SupportCreate(HouseholdWrite):
     member_id: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
     amount: Money | None = None
     quantity: Annotated[float, Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)] | None = None
-    unit: str | None = Field(default=None, max_length=50, pattern=NO_CONTROL_CHARACTERS)
+    unit: str | None = Field(
+        default=None, max_length=MAX_UNIT_LENGTH, pattern=NO_CONTROL_CHARACTERS
+    )
     allocation_id: UUID | None = None
     model: str | None = Field(
         default=None, max_length=MAX_NAME_LENGTH, pattern=NO_CONTROL_CHARACTERS

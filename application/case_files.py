@@ -47,6 +47,7 @@ from domain.household import FactContext, Household, HouseholdCode, Member
 from domain.limits import (
     MAX_DECISION_NO_LENGTH,
     MAX_MEMBERS,
+    MAX_UNIT_LENGTH,
     check_date,
     check_delta,
     check_member_count,
@@ -480,7 +481,7 @@ class CaseFiles(Application[UUID]):
         if command.certified is not None and not kind.records_certificate:
             raise invalid(("certified",), f"{kind.code} does not record a certificate")
         check_name(command.model, ("model",))
-        check_name(command.unit, ("unit",))
+        check_text(command.unit, ("unit",), MAX_UNIT_LENGTH)
         check_name(command.idempotency_key, ("idempotency_key",))
         if command.amount is not None:
             check_money(command.amount, ("amount",))

@@ -32,6 +32,8 @@ MAX_TEXT_LENGTH = 2000
 """Free text (a reason): at most this many characters."""
 MAX_DECISION_NO_LENGTH = 100
 """A decision's number, as the read models keep it."""
+MAX_UNIT_LENGTH = 50
+"""A quantity's unit (kg, con, m²), as the read models keep it."""
 MAX_MEMBERS = 50
 """Members present in one household at once."""
 
