@@ -29,6 +29,7 @@ _CODES_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "validation_error",
     422: "validation_error",
     503: "unavailable",
 }
@@ -103,9 +104,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        if error.status_code in (400, 413):
-            # A body that cannot be read (not UTF-8, too large) is invalid input, like any
-            # other (contract.md pairs validation_error with 422).
+        if error.status_code == 400:
+            # A body that cannot be read (not UTF-8) is invalid input like any other
+            # (contract.md pairs validation_error with 422).
             detail = str(error.detail)
             return problem(
                 422, "validation_error", "Invalid input", detail, [{"loc": ["body"], "msg": detail}]
