@@ -12,6 +12,7 @@ from api.problems import Unavailable
 from application.case_files import CaseFiles
 from domain.errors import invalid
 from domain.household import FactContext
+from domain.limits import MAX_NAME_LENGTH, NO_CONTROL_CHARACTERS, check_moment
 from infrastructure.container import Container
 from projections.consistency import Behind, BeyondLog
 
@@ -37,7 +38,8 @@ def actor(
         Header(
             alias="X-Actor",
             min_length=1,
-            max_length=200,
+            max_length=MAX_NAME_LENGTH,
+            pattern=NO_CONTROL_CHARACTERS,
             description="the acting user (until authentication replaces it)",
         ),
     ],
@@ -123,14 +125,15 @@ PageAfterQuery = Annotated[
 ]
 
 
-def parse_known_at(known_at: str | None) -> datetime | None:
+def parse_known_at(known_at: str | None, name: str = "known_at") -> datetime | None:
     if known_at is None:
         return None
     try:
         # An unencoded "+" in a query string arrives as a space.
         moment = datetime.fromisoformat(known_at.strip().replace(" ", "+"))
     except ValueError:
-        raise invalid(("query", "known_at"), "known_at is an ISO 8601 timestamp") from None
+        raise invalid(("query", name), f"{name} is an ISO 8601 timestamp") from None
     if moment.tzinfo is None:
-        raise invalid(("query", "known_at"), "known_at needs a time zone")
+        raise invalid(("query", name), f"{name} needs a time zone")
+    check_moment(moment, ("query", name))
     return moment

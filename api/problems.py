@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Callable, Mapping
 from typing import Any
+from uuid import uuid4
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.schemas import Problem
 from domain.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
+CORRELATION_HEADER = "X-Correlation-Id"
+
+logger = logging.getLogger("giamngheo.api")
 
 _CODES_BY_STATUS = {
-    400: "validation_error",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
-    405: "not_found",
+    405: "method_not_allowed",
     409: "conflict",
+    413: "validation_error",
     422: "validation_error",
     503: "unavailable",
 }
@@ -31,6 +41,8 @@ def problem(
     title: str,
     detail: str,
     errors: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
@@ -38,10 +50,11 @@ def problem(
         "status": status,
         "detail": detail,
         "code": code,
+        **extra,
     }
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 class Unavailable(Exception):
@@ -55,6 +68,20 @@ class Unavailable(Exception):
 def _location(loc: tuple[Any, ...]) -> list[Any]:
     # FastAPI prefixes "body" / "query" / "header"; keep it: it tells where the field is.
     return list(loc)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on this path, asked of the routes themselves."""
+    routes = request.app.router.routes
+    scope = {k: v for k, v in request.scope.items() if k not in ("route", "endpoint")}
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -76,10 +103,137 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(422, "validation_error", "Invalid input", f"{where}: {first['msg']}", errors)
 
     @app.exception_handler(StarletteHTTPException)
-    def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = _CODES_BY_STATUS.get(error.status_code, "error")
-        return problem(error.status_code, code, str(error.detail), str(error.detail))
+    def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # A body that cannot be read (not UTF-8) is invalid input like any other
+            # (contract.md pairs validation_error with 422).
+            detail = str(error.detail)
+            return problem(
+                422, "validation_error", "Invalid input", detail, [{"loc": ["body"], "msg": detail}]
+            )
+        if error.status_code == 405:
+            allowed = ", ".join(_allowed_methods(request))
+            return problem(
+                405,
+                "method_not_allowed",
+                "Method not allowed",
+                f"{request.method} is not accepted here; allowed: {allowed}",
+                headers={"Allow": allowed},
+            )
+        status = error.status_code
+        code = _CODES_BY_STATUS.get(status, "internal_error" if status >= 500 else "rule_violation")
+        return problem(status, code, str(error.detail), str(error.detail), headers=error.headers)
 
     @app.exception_handler(Unavailable)
     def unavailable(_: Request, error: Unavailable) -> JSONResponse:
         return problem(503, "unavailable", "Not yet available", error.detail)
+
+    app.add_middleware(UnexpectedErrors)
+    _document_problems(app)
+
+
+class UnexpectedErrors:
+    """Whatever escapes the routes and the handlers above answers a problem+json 500 carrying a
+    correlation id; the server log records the same id with the traceback. The client sees no
+    stack trace, and the log line carries no values (no query string, no exception message:
+    either may hold personal data), only where the failure happened."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:
+            correlation_id = uuid4().hex
+            logger.error(_log_entry(correlation_id, scope, error))
+            if started:
+                # Too late for an answer of our own: let the server close the connection.
+                raise
+            response = problem(
+                500,
+                "internal_error",
+                "Internal error",
+                "the server failed unexpectedly; nothing more is known to the client. "
+                f"Quote correlation id {correlation_id} to the administrator.",
+                headers={CORRELATION_HEADER: correlation_id},
+                correlation_id=correlation_id,
+            )
+            await response(scope, receive, send)
+
+
+def _log_entry(correlation_id: str, scope: Scope, error: BaseException) -> str:
+    route = scope.get("route")
+    where = getattr(route, "path", None) or scope.get("path", "?")
+    lines = [
+        f"internal error {correlation_id}: {scope.get('method', '?')} {where} raised "
+        f"{_name(error)} (values left out; the traceback follows)"
+    ]
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if current is not error:
+            lines.append(f"caused by {_name(current)}")
+        lines.append("Traceback (most recent call last):")
+        lines.extend(
+            line.rstrip("\n")
+            for line in traceback.format_list(traceback.extract_tb(current.__traceback__))
+        )
+        lines.append(_name(current))
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return "\n".join(lines)
+
+
+def _name(error: BaseException) -> str:
+    kind = type(error)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document tells what errors look like: every 422 and the catch-all 500 are
+    `application/problem+json` with the Problem schema (not FastAPI's default JSON shape)."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def documented() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem_schema.pop("$defs", {}))
+        components["Problem"] = problem_schema
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {
+                        "description": "Invalid input (validation_error) or a business rule "
+                        "refused (rule_violation, not_eligible, insufficient_funds)",
+                        "content": content,
+                    }
+                responses["500"] = {
+                    "description": "An unexpected failure (internal_error), logged under its "
+                    "correlation_id",
+                    "content": content,
+                }
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = documented  # type: ignore[method-assign]

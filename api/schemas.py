@@ -8,12 +8,95 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-Money = Annotated[StrictInt, Field(description="whole VND")]
+from domain.limits import (
+    MAX_DATE,
+    MAX_DECISION_NO_LENGTH,
+    MAX_MEMBERS,
+    MAX_MONEY,
+    MAX_NAME_LENGTH,
+    MAX_QUANTITY,
+    MAX_TEXT_LENGTH,
+    MAX_UNIT_LENGTH,
+    MIN_DATE,
+    NO_CONTROL_CHARACTERS,
+)
+
+# The bounds of contract.md "Limits", as the schema shows them; domain.limits enforces the same.
+Money = Annotated[StrictInt, Field(gt=0, le=MAX_MONEY, description=f"whole VND, 1..{MAX_MONEY:,}")]
+Income = Annotated[StrictInt, Field(ge=0, le=MAX_MONEY, description=f"whole VND, 0..{MAX_MONEY:,}")]
+Delta = Annotated[
+    StrictInt,
+    Field(
+        ge=-MAX_MONEY,
+        le=MAX_MONEY,
+        description=f"whole VND, not zero, at most {MAX_MONEY:,} either way",
+        json_schema_extra={"not": {"const": 0}},
+    ),
+]
+Day = Annotated[
+    date,
+    Field(
+        ge=MIN_DATE,
+        le=MAX_DATE,
+        description=f"a date from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}",
+    ),
+]
+Name = Annotated[
+    str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NO_CONTROL_CHARACTERS)
+]
+Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH, pattern=NO_CONTROL_CHARACTERS)]
+RequiredText = Annotated[
+    str, Field(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=NO_CONTROL_CHARACTERS)
+]
+DecisionNo = Annotated[
+    str, Field(min_length=1, max_length=MAX_DECISION_NO_LENGTH, pattern=NO_CONTROL_CHARACTERS)
+]
 Sex = Literal["male", "female"]
 StatusName = Literal["poor", "near_poor", "average", "none"]
 MovementName = Literal[
     "new_poverty", "re_poverty", "escaped_poverty", "escaped_near_poverty", "new_near_poverty"
 ]
+
+
+ProblemCode = Literal[
+    "not_found",
+    "conflict",
+    "validation_error",
+    "not_eligible",
+    "insufficient_funds",
+    "rule_violation",
+    "unauthorized",
+    "forbidden",
+    "method_not_allowed",
+    "unavailable",
+    "internal_error",
+]
+
+
+class ProblemFieldError(BaseModel):
+    loc: list[str | int] = Field(description="where: body, query, header or path, then the field")
+    msg: str
+
+
+class Problem(BaseModel):
+    """Every error answer (RFC 9457, `application/problem+json`).
+
+    `code` is one of contract.md's codes, plus `method_not_allowed` (405, with an `Allow`
+    header naming the methods the path accepts), `unavailable` (503: a read model has not
+    reached the asked position in time) and `internal_error` (500: an unexpected failure; quote
+    its `correlation_id`, which the server log also records)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: ProblemCode
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description="for invalid input: each field and what is wrong with it"
+    )
+    correlation_id: str | None = Field(
+        default=None, description="for internal_error: the id the server log records it under"
+    )
 
 
 class Request(BaseModel):
@@ -25,21 +108,26 @@ class Written(BaseModel):
 
 
 class FactNotes(Request):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = None
     evidence: str | None = Field(
-        default=None, max_length=500, description="e.g. a decision number or document reference"
+        default=None,
+        max_length=500,
+        pattern=NO_CONTROL_CHARACTERS,
+        description="e.g. a decision number or document reference",
     )
 
 
 class HouseholdWrite(FactNotes):
     expected_version: int | None = Field(
-        default=None, description="the household version this write was based on; 409 if stale"
+        default=None,
+        ge=0,
+        description="the household version this write was based on; 409 if stale",
     )
 
 
 class MemberIn(Request):
-    name: str = Field(min_length=1, max_length=200)
-    birth_date: date
+    name: Name
+    birth_date: Day
     sex: Sex
     ethnicity: str = Field(pattern=r"^(0[1-9]|[1-4][0-9]|5[0-5]|99)$", examples=["01"])
     relation: str = Field(examples=["head"])
@@ -69,10 +157,10 @@ class MemberCreated(MemberPublic, Written):
 class HouseholdCreate(FactNotes):
     code: str = Field(min_length=1, max_length=40)
     commune_code: str = Field(min_length=1, max_length=10)
-    village: str = Field(min_length=1, max_length=200)
-    registered_on: date
+    village: Name
+    registered_on: Day
     area: Literal["rural", "urban"] | None = None
-    members: list[MemberIn] = Field(min_length=1)
+    members: list[MemberIn] = Field(min_length=1, max_length=MAX_MEMBERS)
 
 
 class HouseholdPublic(BaseModel):
@@ -100,17 +188,17 @@ class HouseholdList(BaseModel):
 
 
 class MemberJoin(MemberIn, HouseholdWrite):
-    joined_on: date
+    joined_on: Day
 
 
 class Departure(HouseholdWrite):
-    left_on: date
-    reason: str | None = Field(default=None, max_length=2000)
+    left_on: Day
+    reason: Text | None = None
 
 
 class MemberCorrection(HouseholdWrite):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    birth_date: date | None = None
+    name: Name | None = None
+    birth_date: Day | None = None
     sex: Sex | None = None
     ethnicity: str | None = Field(default=None, pattern=r"^(0[1-9]|[1-4][0-9]|5[0-5]|99)$")
     relation: str | None = None
@@ -120,9 +208,9 @@ class MemberCorrection(HouseholdWrite):
 
 
 class SurveyCreate(HouseholdWrite):
-    surveyed_on: date
+    surveyed_on: Day
     review: Literal["annual", "regular"]
-    income_per_capita: Annotated[Money, Field(ge=0)]
+    income_per_capita: Income
     deprivations: dict[str, StrictBool]
 
 
@@ -135,8 +223,8 @@ class SurveyRecorded(Written):
 
 class RecognitionCreate(HouseholdWrite):
     status: StatusName
-    decided_on: date
-    decision_no: str = Field(min_length=1, max_length=100)
+    decided_on: Day
+    decision_no: DecisionNo
 
 
 class RecognitionRecorded(Written):
@@ -147,15 +235,15 @@ class RecognitionRecorded(Written):
 
 
 class RecognitionRevocation(HouseholdWrite):
-    revoked_on: date
-    reason: str = Field(min_length=1, max_length=2000)
+    revoked_on: Day
+    reason: RequiredText
 
 
 class RecognitionCorrection(HouseholdWrite):
     status: StatusName | None = None
-    decided_on: date | None = None
-    decision_no: str | None = Field(default=None, min_length=1, max_length=100)
-    reason: str = Field(min_length=1, max_length=2000)
+    decided_on: Day | None = None
+    decision_no: DecisionNo | None = None
+    reason: RequiredText
 
 
 class RecognitionChanged(Written):
@@ -163,16 +251,20 @@ class RecognitionChanged(Written):
 
 
 class SupportCreate(HouseholdWrite):
-    support_type: str
-    provided_on: date
-    member_id: str | None = None
-    amount: Annotated[Money, Field(gt=0)] | None = None
-    quantity: Annotated[float, Field(gt=0)] | None = None
-    unit: str | None = Field(default=None, max_length=50)
+    support_type: str = Field(max_length=MAX_NAME_LENGTH)
+    provided_on: Day
+    member_id: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+    amount: Money | None = None
+    quantity: Annotated[float, Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)] | None = None
+    unit: str | None = Field(
+        default=None, max_length=MAX_UNIT_LENGTH, pattern=NO_CONTROL_CHARACTERS
+    )
     allocation_id: UUID | None = None
-    model: str | None = Field(default=None, max_length=200)
+    model: str | None = Field(
+        default=None, max_length=MAX_NAME_LENGTH, pattern=NO_CONTROL_CHARACTERS
+    )
     certified: StrictBool | None = None
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+    idempotency_key: Name | None = None
 
 
 class SupportWritten(Written):
@@ -180,8 +272,8 @@ class SupportWritten(Written):
 
 
 class SupportReversal(HouseholdWrite):
-    reversed_on: date
-    reason: str = Field(min_length=1, max_length=2000)
+    reversed_on: Day
+    reason: RequiredText
 
 
 class HistoryItem(BaseModel):
@@ -204,9 +296,9 @@ class History(BaseModel):
 
 class SelfAssessmentIn(Request):
     area: Literal["rural", "urban"]
-    income_per_capita: Annotated[Money, Field(ge=0)]
+    income_per_capita: Income
     deprivations: dict[str, StrictBool]
-    on: date | None = None
+    on: Day | None = None
 
 
 class SelfAssessmentOut(BaseModel):
@@ -252,19 +344,19 @@ class Health(BaseModel):
 
 class AllocationCreate(FactNotes):
     source: Literal["central_investment", "central_recurrent", "local", "mobilized"]
-    fiscal_year: StrictInt
-    programme_line: str
-    unit_code: str
-    amount: Annotated[Money, Field(gt=0)]
-    decision_no: str = Field(min_length=1, max_length=100)
-    decided_on: date
+    fiscal_year: Annotated[StrictInt, Field(ge=2000, le=MAX_DATE.year)]
+    programme_line: str = Field(max_length=MAX_NAME_LENGTH)
+    unit_code: str = Field(max_length=MAX_NAME_LENGTH)
+    amount: Money
+    decision_no: DecisionNo
+    decided_on: Day
 
 
 class AdjustmentCreate(FactNotes):
-    delta: Money
-    decision_no: str = Field(min_length=1, max_length=100)
-    decided_on: date
-    reason: str = Field(min_length=1, max_length=2000)
+    delta: Delta
+    decision_no: DecisionNo
+    decided_on: Day
+    reason: RequiredText
 
 
 class AllocationPublic(BaseModel):

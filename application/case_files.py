@@ -44,6 +44,18 @@ from domain.errors import (
 )
 from domain.funds import SOURCES, FundAllocation
 from domain.household import FactContext, Household, HouseholdCode, Member
+from domain.limits import (
+    MAX_DECISION_NO_LENGTH,
+    MAX_MEMBERS,
+    MAX_UNIT_LENGTH,
+    check_date,
+    check_delta,
+    check_member_count,
+    check_money,
+    check_name,
+    check_quantity,
+    check_text,
+)
 from domain.standards import AREAS, STATUSES, Area, Status, classify, standard_on
 from domain.status import Recognition, movement_of, status_on
 from domain.supports import (
@@ -191,10 +203,12 @@ class CaseFiles(Application[UUID]):
             raise violated(("commune_code",), f"unknown commune {command.commune_code!r}")
         area = self._area(command.area, unit.area)
         self._not_in_future(command.registered_on, ("registered_on",))
+        check_name(command.village, ("village",))
         if not command.village.strip():
             raise invalid(("village",), "village is required")
         if not command.members:
             raise invalid(("members",), "a household has at least one member")
+        check_member_count(len(command.members), ("members",))
         heads = [m for m in command.members if m.relation == "head"]
         if len(heads) != 1:
             raise violated(
@@ -253,6 +267,13 @@ class CaseFiles(Application[UUID]):
                 household, command.joined_on, None
             ):
                 raise violated(("relation",), "the household already has a head on that date")
+            present = sum(1 for m in household.members.values() if m.left_on is None)
+            if present >= MAX_MEMBERS:
+                raise violated(
+                    ("members",),
+                    f"the household already has {present} members; at most {MAX_MEMBERS} "
+                    "may be present at once (record a departure first)",
+                )
             data = {"member_id": member_id, **vars(command.member)}
             household.add_member(data, command.joined_on, command.context)
 
@@ -294,6 +315,9 @@ class CaseFiles(Application[UUID]):
             raise invalid((unknown[0],), f"cannot correct {', '.join(unknown)}")
         if not command.changes:
             raise invalid(("changes",), "nothing to correct")
+        for name, value in command.changes.items():
+            if value is None and name != "national_id":
+                raise invalid((name,), f"{name} cannot be cleared, only corrected")
 
         def change(household: Household) -> None:
             member = self._member_in_path(household, command.member_id)
@@ -327,6 +351,7 @@ class CaseFiles(Application[UUID]):
         self._not_in_future(command.surveyed_on, ("surveyed_on",))
         if command.review not in REVIEWS:
             raise invalid(("review",), "review must be 'annual' or 'regular'")
+        check_money(command.income_per_capita, ("income_per_capita",), zero_allowed=True)
         standard = standard_on(command.surveyed_on)
         survey_id = str(uuid4())
 
@@ -367,6 +392,7 @@ class CaseFiles(Application[UUID]):
         if command.status not in STATUSES:
             raise invalid(("status",), f"status must be one of {', '.join(STATUSES)}")
         self._not_in_future(command.decided_on, ("decided_on",))
+        check_text(command.decision_no, ("decision_no",), MAX_DECISION_NO_LENGTH)
         if not command.decision_no.strip():
             raise invalid(("decision_no",), "a recognition needs its decision number")
         recognition_id = str(uuid4())
@@ -424,8 +450,10 @@ class CaseFiles(Application[UUID]):
             raise invalid(("status",), f"status must be one of {', '.join(STATUSES)}")
         if command.decided_on is not None:
             self._not_in_future(command.decided_on, ("decided_on",))
-        if command.decision_no is not None and not command.decision_no.strip():
-            raise invalid(("decision_no",), "a recognition needs its decision number")
+        if command.decision_no is not None:
+            check_text(command.decision_no, ("decision_no",), MAX_DECISION_NO_LENGTH)
+            if not command.decision_no.strip():
+                raise invalid(("decision_no",), "a recognition needs its decision number")
 
         def change(household: Household) -> None:
             current = self._recognition_in_path(household, command.recognition_id)
@@ -459,16 +487,18 @@ class CaseFiles(Application[UUID]):
             raise invalid(("model",), f"{kind.code} names the model it belongs to")
         if command.certified is not None and not kind.records_certificate:
             raise invalid(("certified",), f"{kind.code} does not record a certificate")
+        check_name(command.model, ("model",))
+        check_text(command.unit, ("unit",), MAX_UNIT_LENGTH)
+        check_name(command.idempotency_key, ("idempotency_key",))
         if command.amount is not None:
-            if command.amount <= 0:
-                raise invalid(("amount",), "amount must be a positive whole number of VND")
+            check_money(command.amount, ("amount",))
             if command.allocation_id is None:
                 raise invalid(
                     ("allocation_id",),
                     "money must draw on an allocation: allocation_id is required",
                 )
-        if command.quantity is not None and command.quantity <= 0:
-            raise invalid(("quantity",), "quantity must be positive")
+        if command.quantity is not None:
+            check_quantity(command.quantity, ("quantity",))
         if command.quantity is not None and not command.unit:
             raise invalid(("unit",), "a quantity needs its unit")
         if command.allocation_id is not None and command.amount is None:
@@ -607,11 +637,11 @@ class CaseFiles(Application[UUID]):
             )
         if self.units.get(command.unit_code) is None:
             raise violated(("unit_code",), f"unknown administrative unit {command.unit_code!r}")
-        if command.amount <= 0:
-            raise invalid(("amount",), "amount must be a positive whole number of VND")
+        check_money(command.amount, ("amount",))
         if not 2000 <= command.fiscal_year <= self.today().year + 1:
             raise invalid(("fiscal_year",), "fiscal_year is not plausible")
         self._not_in_future(command.decided_on, ("decided_on",))
+        check_text(command.decision_no, ("decision_no",), MAX_DECISION_NO_LENGTH)
         if not command.decision_no.strip():
             raise invalid(("decision_no",), "an allocation needs its decision number")
         return FundAllocation.make(
@@ -627,9 +657,9 @@ class CaseFiles(Application[UUID]):
         )
 
     def adjust_allocation(self, command: AdjustAllocation) -> tuple[FundAllocation, Written]:
-        if command.delta == 0:
-            raise invalid(("delta",), "an adjustment changes the amount")
+        check_delta(command.delta, ("delta",))
         self._not_in_future(command.decided_on, ("decided_on",))
+        check_text(command.decision_no, ("decision_no",), MAX_DECISION_NO_LENGTH)
         if not command.decision_no.strip():
             raise invalid(("decision_no",), "an adjustment needs its decision number")
         if not command.context.reason:
@@ -731,6 +761,9 @@ class CaseFiles(Application[UUID]):
     ) -> dict[str, Any]:
         if area not in AREAS:
             raise invalid(("area",), "area must be 'rural' or 'urban'")
+        check_money(income_per_capita, ("income_per_capita",), zero_allowed=True)
+        if on is not None:
+            check_date(on, ("on",))
         standard = standard_on(on or self.today(), ("on",))
         result = classify(standard, area, income_per_capita, deprivations)
         return {
@@ -877,6 +910,7 @@ class CaseFiles(Application[UUID]):
         return requested
 
     def _not_in_future(self, day: date, loc: tuple[str | int, ...]) -> None:
+        check_date(day, loc)
         if day > self.today():
             raise invalid(loc, f"{day.isoformat()} is in the future")
 
@@ -886,6 +920,8 @@ class CaseFiles(Application[UUID]):
 
     @staticmethod
     def _check_member(details: MemberDetails, loc: tuple[str | int, ...]) -> None:
+        check_name(details.name, (*loc, "name"))
+        check_date(details.birth_date, (*loc, "birth_date"))
         problems: list[FieldError] = []
         if not details.name.strip():
             problems.append(FieldError((*loc, "name"), "name is required"))
@@ -904,8 +940,6 @@ class CaseFiles(Application[UUID]):
             )
         if details.national_id is not None and not NATIONAL_ID.match(details.national_id):
             problems.append(FieldError((*loc, "national_id"), "national_id has 12 digits"))
-        if details.birth_date.year < 1890:
-            problems.append(FieldError((*loc, "birth_date"), "birth_date is not plausible"))
         if problems:
             raise InvalidInput(detail=problems[0].msg, errors=problems)
 

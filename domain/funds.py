@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InsufficientFunds, violated
 from domain.household import FactContext
+from domain.limits import MAX_MONEY, check_date, check_delta, check_money, check_year
 
 SOURCES = ("central_investment", "central_recurrent", "local", "mobilized")
 
@@ -134,6 +135,9 @@ class FundAllocation(Aggregate):
         decided_on: date,
         context: FactContext,
     ) -> FundAllocation:
+        check_money(amount, ("amount",))
+        check_year(fiscal_year, ("fiscal_year",))
+        check_date(decided_on, ("decided_on",))
         return cls._create(
             cls.Made,
             id=allocation_id,
@@ -148,6 +152,20 @@ class FundAllocation(Aggregate):
         )
 
     def adjust(self, delta: int, decision_no: str, decided_on: date, context: FactContext) -> None:
+        check_delta(delta, ("delta",))
+        check_date(decided_on, ("decided_on",))
+        if decided_on < self.decided_on:
+            raise violated(
+                ("decided_on",),
+                f"the allocation was decided on {self.decided_on.isoformat()}; "
+                "an adjustment cannot be decided before it",
+            )
+        if self.allocated + delta > MAX_MONEY:
+            raise violated(
+                ("delta",),
+                f"the adjustment would leave {self.allocated + delta:,} VND allocated, "
+                f"more than the {MAX_MONEY:,} VND one allocation may hold",
+            )
         if self.allocated + delta < self.spent:
             raise violated(
                 ("delta",),
@@ -174,6 +192,7 @@ class FundAllocation(Aggregate):
     ) -> None:
         """Spending through a support: same line, the household's commune inside the unit,
         the provided date inside the fiscal year, and enough remaining."""
+        check_money(amount, ("amount",))
         if programme_line != self.programme_line:
             raise violated(
                 ("allocation_id",),

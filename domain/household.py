@@ -15,6 +15,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.limits import check_name, check_text
 from domain.standards import Area, Status
 from domain.status import Recognition
 
@@ -118,6 +119,12 @@ class FactContext:
     reason: str | None = None
     evidence: str | None = None
     recorded_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Every fact carries these: bounded here, they are bounded on every path.
+        check_name(self.actor, ("actor",))
+        check_text(self.reason, ("reason",))
+        check_text(self.evidence, ("evidence",))
 
     def as_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {

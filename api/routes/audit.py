@@ -26,6 +26,7 @@ from api.dependencies import (
     parse_known_at,
     today,
 )
+from api.queries import AsOfQuery
 from application.audit import household_difference, household_file, survey_verification
 from application.case_files import CaseFiles
 from application.commands import CorrectRecognition, RevokeRecognition
@@ -91,7 +92,7 @@ def correct_recognition(
 def _state(
     files: CaseFiles, household_id: UUID, version: int | None, known_at: str | None, which: str
 ) -> Household:
-    moment = parse_known_at(known_at)
+    moment = parse_known_at(known_at, f"{which}_known_at")
     if version is not None and moment is not None:
         raise invalid(("query", f"{which}_version"), "give a version or a moment, not both")
     if version is not None:
@@ -110,7 +111,7 @@ def household_diff(
     to_version: Annotated[int | None, Query(ge=1)] = None,
     from_known_at: str | None = None,
     to_known_at: str | None = None,
-    as_of: Annotated[date | None, Query(description="date for the status comparison")] = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """What changed between two versions or two moments (default: from the first version to
     now)."""
@@ -176,11 +177,11 @@ def restatement(
     on: TodayDep,
     reported_at: Annotated[str, Query(description="when the figures were reported (ISO 8601)")],
     area: str = PROVINCE_CODE,
-    as_of: date | None = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """The register summary as reported at a past moment against the same summary as known
     now: what later corrections and backdated decisions changed."""
-    moment = parse_known_at(reported_at)
+    moment = parse_known_at(reported_at, "reported_at")
     day = as_of or on
     then = built.registers.summary(area, day, moment)
     now = built.registers.summary(area, day, None)

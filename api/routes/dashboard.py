@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from api.dependencies import ContainerDep, today
 from application.demo import holds_demo_data
 from domain.indicators import plan
+from domain.limits import MAX_YEAR, MIN_YEAR
 from domain.units import PROVINCE_CODE
 
 router = APIRouter(tags=["dashboard"])
@@ -61,7 +62,9 @@ def dashboard(
     built: ContainerDep,
     on: Annotated[date, Depends(today)],
     area: Annotated[str | None, Query(description="unit to show first")] = None,
-    year: Annotated[int | None, Query(description="year to show first")] = None,
+    year: Annotated[
+        int | None, Query(ge=MIN_YEAR, le=MAX_YEAR, description="year to show first")
+    ] = None,
 ) -> HTMLResponse:
     """The province's, a district's or a commune's indicators against the plan's targets, the
     registers' sizes and the year's movements, for a laptop or a phone."""

@@ -31,6 +31,7 @@ router = APIRouter(tags=["funds and inspection"])
 T = TypeVar("T")
 FormatQuery = Annotated[Literal["json", "csv"] | None, Query()]
 AcceptHeader = Annotated[str | None, Header()]
+OR_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
 
 
 def _trace_columns() -> dict[str, Column]:
@@ -137,7 +138,11 @@ def get_allocation(allocation_id: UUID, files: CaseFilesDep) -> dict[str, Any]:
     return _allocation_view(files.allocation(allocation_id))
 
 
-@router.get("/allocations/{allocation_id}/trace", dependencies=[READS_FUNDS])
+@router.get(
+    "/allocations/{allocation_id}/trace",
+    dependencies=[READS_FUNDS],
+    responses=OR_CSV,
+)
 def allocation_trace(
     allocation_id: UUID,
     built: ContainerDep,
@@ -170,7 +175,7 @@ def household_trace(household_id: UUID, built: ContainerDep) -> dict[str, Any]:
     )
 
 
-@router.get("/funds/summary", dependencies=[READS_FUNDS])
+@router.get("/funds/summary", dependencies=[READS_FUNDS], responses=OR_CSV)
 def funds_summary(
     built: ContainerDep,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,

@@ -20,6 +20,7 @@ from api.dependencies import (
     parse_known_at,
     today,
 )
+from api.queries import AsOfQuery
 from application.audit import history_with_summaries
 from application.commands import (
     AddMember,
@@ -94,7 +95,7 @@ def get_household(
     household_id: UUID,
     files: CaseFilesDep,
     on: TodayDep,
-    as_of: Annotated[date | None, Query(description="business date (default today)")] = None,
+    as_of: AsOfQuery = None,
     known_at: Annotated[
         str | None, Query(description="only facts recorded up to and including this moment")
     ] = None,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.dependencies import READS_INDICATORS, ContainerDep, today
+from api.queries import AsOfQuery
 from domain.units import PROVINCE_CODE
 
 router = APIRouter(tags=["indicators"])
@@ -30,7 +31,7 @@ def deprivation_analysis(
     built: ContainerDep,
     on: Annotated[date, Depends(today)],
     area: str = PROVINCE_CODE,
-    as_of: date | None = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """How many poor and near-poor households are deprived in each indicator, by commune."""
     return built.indicators.deprivation_analysis(area, as_of or on)

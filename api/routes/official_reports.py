@@ -29,6 +29,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from api.dependencies import READS_INDICATORS, READS_REGISTERS, ContainerDep, parse_known_at, today
+from api.queries import AsOfQuery, PeriodDep
 from application.demo import holds_demo_data
 from domain.errors import invalid
 from domain.indicators import plan
@@ -641,8 +642,6 @@ TodayDep = Annotated[date, Depends(today)]
 AreaQuery = Annotated[
     str, Query(description="unit code: province, district or commune (default the province)")
 ]
-FromQuery = Annotated[date, Query(alias="from", description="first day of the period")]
-ToQuery = Annotated[date, Query(description="last day of the period")]
 KnownAtQuery = Annotated[
     str | None, Query(description="the registers as they stood at this moment (ISO 8601)")
 ]
@@ -652,13 +651,13 @@ YearQuery = Annotated[int | None, Query(ge=2022, le=2100, description="default t
 @router.get("/reports/movements/by-unit", dependencies=[READS_REGISTERS])
 def movement_report_by_unit(
     built: ContainerDep,
-    from_: FromQuery,
-    to: ToQuery,
+    period: PeriodDep,
     area: AreaQuery = PROVINCE_CODE,
     known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
-    """The movement report for each unit directly under the area, and its total."""
-    return movements_by_unit(built, area, from_, to, known_at)
+    """The movement report for each unit directly under the area, and its total (default
+    period: the current year so far)."""
+    return movements_by_unit(built, area, period.start, period.end, known_at)
 
 
 @router.get(
@@ -670,16 +669,16 @@ def movement_report_by_unit(
 def movement_report_workbook(
     built: ContainerDep,
     on: TodayDep,
-    from_: FromQuery,
-    to: ToQuery,
+    period: PeriodDep,
     area: AreaQuery = PROVINCE_CODE,
     known_at: KnownAtQuery = None,
 ) -> Response:
-    """Báo cáo diễn biến hộ nghèo, hộ cận nghèo (Circular 07/2021/TT-BLĐTBXH), one row per unit."""
-    report = movements_by_unit(built, area, from_, to, known_at)
+    """Báo cáo diễn biến hộ nghèo, hộ cận nghèo (Circular 07/2021/TT-BLĐTBXH), one row per unit
+    (default period: the current year so far)."""
+    report = movements_by_unit(built, area, period.start, period.end, known_at)
     return _xlsx(
         movement_workbook(report, on),
-        f"dien-bien-ho-ngheo-{area}-{from_.isoformat()}-{to.isoformat()}.xlsx",
+        f"dien-bien-ho-ngheo-{area}-{period.start.isoformat()}-{period.end.isoformat()}.xlsx",
     )
 
 
@@ -688,7 +687,7 @@ def deprivation_report_by_unit(
     built: ContainerDep,
     on: TodayDep,
     area: AreaQuery = PROVINCE_CODE,
-    as_of: date | None = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """The deprivation analysis added up for each unit directly under the area."""
     return deprivations_by_unit(built, area, as_of or on)
@@ -704,7 +703,7 @@ def deprivation_report_workbook(
     built: ContainerDep,
     on: TodayDep,
     area: AreaQuery = PROVINCE_CODE,
-    as_of: date | None = None,
+    as_of: AsOfQuery = None,
 ) -> Response:
     """Phân tích chỉ số thiếu hụt: poor and near-poor households deprived in each indicator."""
     day = as_of or on

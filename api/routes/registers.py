@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from api.csv_export import STATUS_VI, Column, Language, LanguageQuery, csv_response, wants_csv
 from api.dependencies import READS_REGISTERS, ContainerDep, parse_known_at, today
+from api.queries import AsOfQuery, LimitQuery, OffsetQuery, PeriodDep
 from domain.units import PROVINCE_CODE
 from projections.register_queries import RegisterKind
 
@@ -62,7 +63,7 @@ def register_summary(
     built: ContainerDep,
     on: TodayDep,
     area: AreaQuery = PROVINCE_CODE,
-    as_of: date | None = None,
+    as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
     return built.registers.summary(area, as_of or on, parse_known_at(known_at))
@@ -79,10 +80,10 @@ def register(
     on: TodayDep,
     request: Request,
     area: AreaQuery = PROVINCE_CODE,
-    as_of: date | None = None,
+    as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
-    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: LimitQuery = None,
+    offset: OffsetQuery = 0,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,  # noqa: A002
     accept: Annotated[str | None, Header()] = None,
     lang: LanguageQuery = "vi",
@@ -105,9 +106,10 @@ def register(
 @router.get("/reports/movements", dependencies=[READS_REGISTERS], tags=["reports"])
 def movement_report(
     built: ContainerDep,
-    from_: Annotated[date, Query(alias="from")],
-    to: date,
+    period: PeriodDep,
     area: AreaQuery = PROVINCE_CODE,
     known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
-    return built.registers.movements(area, from_, to, parse_known_at(known_at))
+    """Movements in and out of the poor and near-poor lists between two dates (default the
+    current year so far)."""
+    return built.registers.movements(area, period.start, period.end, parse_known_at(known_at))

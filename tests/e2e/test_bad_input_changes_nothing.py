@@ -301,6 +301,10 @@ HOUSEHOLD_WRITE_CASES: list[tuple[Any, ...]] = [
     ("a corrected birth date in the future",
      "/households/{id}/members/{child}/corrections", {"birth_date": FUTURE, "reason": "typo"},
      422, "validation_error", "birth_date"),
+    ("a correction clearing the name", "/households/{id}/members/{child}/corrections",
+     {"name": None, "reason": "typo"}, 422, "validation_error", "name"),
+    ("a correction clearing the birth date", "/households/{id}/members/{child}/corrections",
+     {"birth_date": None, "reason": "typo"}, 422, "validation_error", "birth_date"),
     ("a corrected ethnicity code that does not exist",
      "/households/{id}/members/{child}/corrections", {"ethnicity": "00", "reason": "typo"},
      422, "validation_error", "ethnicity"),
@@ -367,6 +371,43 @@ HOUSEHOLD_WRITE_CASES: list[tuple[Any, ...]] = [
      {"reversed_on": "2022-06-30", "reason": "mistake"}, 422, "rule_violation", "reversed_on"),
     ("reversal in the future", "/households/{id}/supports/{support}/reversal",
      {"reversed_on": FUTURE, "reason": "mistake"}, 422, "validation_error", "reversed_on"),
+    # Bounds (contract.md "Limits") ---------------------------------------------------------
+    ("income above the money ceiling", SURVEYS, {**SURVEY, "income_per_capita": 10**12 + 1},
+     422, "validation_error", "income_per_capita"),
+    ("income of 2**63", SURVEYS, {**SURVEY, "income_per_capita": 2**63},
+     422, "validation_error", "income_per_capita"),
+    ("a survey before 1900", SURVEYS, {**SURVEY, "surveyed_on": "1899-12-31"},
+     422, "validation_error", "surveyed_on"),
+    ("a recognition in year 1", RECOGNITIONS, {**RECOGNITION, "decided_on": "0001-01-01"},
+     422, "validation_error", "decided_on"),
+    ("a NUL in a joining member's name", MEMBERS, {**JOINING, "name": "Triệu\u0000Văn Bình"},
+     422, "validation_error", "name"),
+    ("a line break in a joining member's name", MEMBERS,
+     {**JOINING, "name": "Triệu Văn\nBình"}, 422, "validation_error", "name"),
+    ("a name of 201 characters", MEMBERS, {**JOINING, "name": "B" * 201},
+     422, "validation_error", "name"),
+    ("a member born before 1900", MEMBERS, {**JOINING, "birth_date": "1899-12-31"},
+     422, "validation_error", "birth_date"),
+    ("a control character in a reason", "/households/{id}/members/{child}/departure",
+     {"left_on": "2023-09-01", "reason": "moved\u001b[2J"}, 422, "validation_error", "reason"),
+    ("a reason of 2,001 characters", "/households/{id}/members/{child}/departure",
+     {"left_on": "2023-09-01", "reason": "r" * 2001}, 422, "validation_error", "reason"),
+    ("a control character in evidence", SURVEYS, {**SURVEY, "evidence": "phiếu\u007f"},
+     422, "validation_error", "evidence"),
+    ("a corrected name with a NUL", "/households/{id}/members/{child}/corrections",
+     {"name": "Triệu\u0000Hải", "reason": "typo"}, 422, "validation_error", "name"),
+    ("support money above the ceiling", SUPPORTS,
+     {**SUPPORT, "amount": 10**12 + 1, "allocation_id": UNKNOWN_ID},
+     422, "validation_error", "amount"),
+    ("an enormous quantity", SUPPORTS, {**SUPPORT, "quantity": 1e300, "unit": "kg"},
+     422, "validation_error", "quantity"),
+    ("a control character in a support's model", SUPPORTS,
+     {"support_type": "livelihood_model", "provided_on": "2023-07-01", "model": "bò\u0000"},
+     422, "validation_error", "model"),
+    ("a reversal dated in year 9999", "/households/{id}/supports/{support}/reversal",
+     {"reversed_on": "9999-12-31", "reason": "mistake"}, 422, "validation_error", "reversed_on"),
+    ("a negative expected_version", SURVEYS, {**SURVEY, "expected_version": -1},
+     422, "validation_error", "expected_version"),
     # Concurrency ----------------------------------------------------------------------------
     ("a stale expected_version", SURVEYS, {**SURVEY, "expected_version": 3},
      409, "conflict", None),
@@ -487,6 +528,83 @@ def test_an_unknown_household_in_the_path_is_not_found(
     assert state(client, case_file) == before
 
 
+def test_a_household_of_fifty_members_takes_no_fifty_first(
+    client: TestClient, case_file: CaseFile
+) -> None:
+    # Three members are present (head, child, baby: the spouse left); fill it to the ceiling.
+    for n in range(47):
+        post(
+            client,
+            f"/households/{case_file.id}/members",
+            {**member(f"Triệu Văn {n}", "2000-01-01", "child"), "joined_on": "2023-07-01"},
+        )
+    before = state(client, case_file)
+
+    answer = client.post(f"/households/{case_file.id}/members", json=JOINING, headers=WRITER)
+
+    assert_problem(answer, 422, "rule_violation", "members")
+    assert state(client, case_file) == before
+    post(
+        client,
+        f"/households/{case_file.id}/members/{case_file.child}/departure",
+        {"left_on": "2023-09-01", "reason": "married out"},
+    )
+    post(client, f"/households/{case_file.id}/members", JOINING)
+
+
+def test_a_household_of_fifty_members_may_be_registered(client: TestClient) -> None:
+    members = [
+        member("Triệu Văn Sơn", "1976-02-02", "head"),
+        *(member(f"Triệu Văn {n}", "2000-01-01", "child") for n in range(49)),
+    ]
+
+    created = post(client, "/households", registration(code="PH-0050", members=members))
+
+    assert len(created["members"]) == 50
+
+
+READ_BOUNDS: list[tuple[Any, ...]] = [
+    ("an offset beyond 64 bits", "/registers/poor", {"offset": "99999999999999999999"},
+     "offset"),
+    ("an offset above 10**9", "/registers/poor", {"offset": 10**9 + 1}, "offset"),
+    ("a limit of 1001", "/registers/poor", {"limit": 1001}, "limit"),
+    ("a limit of 0", "/registers/poor", {"limit": 0}, "limit"),
+    ("a register known_at in 9999", "/registers/poor",
+     {"known_at": "9999-12-31T23:59:59.999999-14:00"}, "known_at"),
+    ("a register as_of in year 1", "/registers/near_poor", {"as_of": "0001-01-01"}, "as_of"),
+    ("a summary as_of after 2100", "/registers/summary", {"as_of": "2101-01-01"}, "as_of"),
+    ("movements from year 1 to 9999", "/reports/movements",
+     {"from": "0001-01-01", "to": "9999-12-31"}, "from"),
+    ("movements to 9999", "/reports/movements", {"from": "2024-01-01", "to": "9999-12-31"},
+     "to"),
+    ("movements by unit from 1899", "/reports/movements/by-unit",
+     {"from": "1899-12-31", "to": "2024-12-31"}, "from"),
+    ("a movement workbook to 2101", "/reports/movements.xlsx",
+     {"from": "2024-01-01", "to": "2101-01-01"}, "to"),
+    ("movements known_at in year 1", "/reports/movements",
+     {"from": "2024-01-01", "to": "2024-12-31", "known_at": "0001-01-01T00:00:00+00:00"},
+     "known_at"),
+    ("deprivations as_of in 9999", "/reports/deprivations", {"as_of": "9999-12-31"}, "as_of"),
+    ("a restatement reported in 9999", "/reports/restatement",
+     {"reported_at": "9999-12-31T23:59:59-14:00"}, "reported_at"),
+    ("a funds summary year beyond any column", "/funds/summary", {"fiscal_year": 2**70},
+     "fiscal_year"),
+    ("indicators of year 99999", "/indicators", {"year": 99999}, "year"),
+    ("a dashboard of year 99999", "/dashboard", {"year": 99999}, "year"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"), [pytest.param(*case[1:], id=case[0]) for case in READ_BOUNDS]
+)
+def test_a_read_query_out_of_bounds_is_a_validation_error(
+    client: TestClient, path: str, query: dict[str, Any], field: str
+) -> None:
+    answer = client.get(path, params=query)
+
+    assert_problem(answer, 422, "validation_error", field)
+
+
 # Registration -------------------------------------------------------------------------------
 
 REGISTRATION_CASES: list[tuple[Any, ...]] = [
@@ -517,6 +635,22 @@ REGISTRATION_CASES: list[tuple[Any, ...]] = [
     ("a malformed code", {"code": "PH 0100!"}, 422, "validation_error", "code"),
     ("a blank village", {"village": "   "}, 422, "validation_error", "village"),
     ("missing commune", {"commune_code": None}, 422, "validation_error", "commune_code"),
+    ("a NUL in the head's name",
+     {"members": [member("Triệu\u0000Văn Sơn", "1976-02-02", "head")]},
+     422, "validation_error", "name"),
+    ("a control character in the village", {"village": "Xóm\tNa Ri"},
+     422, "validation_error", "village"),
+    ("a village of 201 characters", {"village": "X" * 201}, 422, "validation_error", "village"),
+    ("registration before 1900", {"registered_on": "1899-12-31"},
+     422, "validation_error", "registered_on"),
+    ("51 members",
+     {"members": [member("Triệu Văn Sơn", "1976-02-02", "head"),
+                  *(member(f"Triệu Văn {n}", "2000-01-01", "child") for n in range(50))]},
+     422, "validation_error", "members"),
+    ("100,000 members",
+     {"members": [member("Triệu Văn Sơn", "1976-02-02", "head"),
+                  *(member("Triệu Văn Con", "2000-01-01", "child") for _ in range(99_999))]},
+     422, "validation_error", "members"),
 ]  # fmt: skip
 
 
@@ -586,6 +720,14 @@ def test_a_duplicate_household_code_is_a_conflict(client: TestClient, case_file:
             id="both version and known_at",
         ),
         pytest.param({"min_position": -1}, "min_position", id="negative min_position"),
+        pytest.param({"as_of": "1899-12-31"}, "as_of", id="as_of before 1900"),
+        pytest.param({"as_of": "2101-01-01"}, "as_of", id="as_of after 2100"),
+        pytest.param(
+            {"known_at": "9999-12-31T23:59:59.999999-14:00"}, "known_at", id="known_at in 9999"
+        ),
+        pytest.param(
+            {"known_at": "0001-01-01T00:00:00+14:00"}, "known_at", id="known_at in year 1"
+        ),
     ],
 )
 def test_a_bad_read_query_is_a_validation_error(
@@ -655,3 +797,49 @@ def test_a_bad_self_assessment_is_a_validation_error(
 
     assert_problem(answer, 422, "validation_error", field)
     assert log_position(client) == before
+
+
+# The request itself -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b'{"surveyed_on": "2023-10-01", "review": "\xff\xfe"}', id="not UTF-8"),
+        pytest.param(b'{"surveyed_on": "2023-10-01", ', id="not JSON"),
+    ],
+)
+def test_a_body_that_cannot_be_read_is_a_validation_error(
+    client: TestClient, case_file: CaseFile, content: bytes
+) -> None:
+    before = state(client, case_file)
+
+    answer = client.post(
+        f"/households/{case_file.id}/surveys",
+        content=content,
+        headers={**WRITER, "Content-Type": "application/json"},
+    )
+
+    assert_problem(answer, 422, "validation_error", "body")
+    assert state(client, case_file) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("delete", "/households", "GET, POST"),
+        ("put", "/households/{id}", "GET"),
+        ("get", "/households/{id}/surveys", "POST"),
+        ("patch", "/allocations", "POST"),
+    ],
+)
+def test_a_method_a_path_does_not_take_names_those_it_does(
+    client: TestClient, case_file: CaseFile, method: str, path: str, allowed: str
+) -> None:
+    before = state(client, case_file)
+
+    answer = client.request(method.upper(), path.format(id=case_file.id), headers=WRITER)
+
+    assert_problem(answer, 405, "method_not_allowed")
+    assert answer.headers["allow"] == allowed
+    assert state(client, case_file) == before

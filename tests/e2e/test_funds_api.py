@@ -368,6 +368,19 @@ BAD_ALLOCATIONS: list[tuple[Any, ...]] = [
      "validation_error", "decided_on"),
     ("fiscal year not plausible", {**ALLOCATION, "fiscal_year": 1990}, ACTOR,
      "validation_error", "fiscal_year"),
+    ("fiscal year beyond any column", {**ALLOCATION, "fiscal_year": 2**40}, ACTOR,
+     "validation_error", "fiscal_year"),
+    # The ceiling (contract.md "Limits"): 2**63 once stopped the funds read model for good.
+    ("amount of 2**63", {**ALLOCATION, "amount": 2**63}, ACTOR, "validation_error", "amount"),
+    ("amount of 2**62", {**ALLOCATION, "amount": 2**62}, ACTOR, "validation_error", "amount"),
+    ("amount just above the ceiling", {**ALLOCATION, "amount": 10**12 + 1}, ACTOR,
+     "validation_error", "amount"),
+    ("decided before 1900", {**ALLOCATION, "decided_on": "1899-12-31"}, ACTOR,
+     "validation_error", "decided_on"),
+    ("a control character in the decision number",
+     {**ALLOCATION, "decision_no": "55/Q\u0000Đ"}, ACTOR, "validation_error", "decision_no"),
+    ("a reason beyond 2,000 characters", {**ALLOCATION, "reason": "x" * 2001}, ACTOR,
+     "validation_error", "reason"),
     ("unknown field", {**ALLOCATION, "bank": "KBNN"}, ACTOR, "validation_error", "bank"),
     ("no X-Actor", ALLOCATION, {}, "validation_error", "X-Actor"),
     ("a blank X-Actor", ALLOCATION, {"X-Actor": "   "}, "validation_error", "X-Actor"),
@@ -414,6 +427,14 @@ BAD_ADJUSTMENTS: list[tuple[Any, ...]] = [
     ("decided in the future", {**ADJUSTMENT, "decided_on": "2099-01-01"}, ACTOR,
      "validation_error", "decided_on"),
     ("no X-Actor", ADJUSTMENT, {}, "validation_error", "X-Actor"),
+    ("a delta above the ceiling", {**ADJUSTMENT, "delta": 10**12 + 1}, ACTOR,
+     "validation_error", "delta"),
+    ("a delta below minus the ceiling", {**ADJUSTMENT, "delta": -(2**63)}, ACTOR,
+     "validation_error", "delta"),
+    ("decided before the allocation", {**ADJUSTMENT, "decided_on": "2025-01-14"}, ACTOR,
+     "rule_violation", "decided_on"),
+    ("a control character in the reason", {**ADJUSTMENT, "reason": "top\u0007up"}, ACTOR,
+     "validation_error", "reason"),
 ]  # fmt: skip
 
 
@@ -430,6 +451,32 @@ def test_a_bad_adjustment_is_refused_and_changes_nothing(desk: Desk) -> None:
     refused_each(BAD_ADJUSTMENTS, send, unchanged)
 
     assert desk.allocation_now(allocation_id)["allocated"] == 20 * MILLION
+
+
+def test_an_amount_beyond_the_ceiling_leaves_the_funds_read_model_running(desk: Desk) -> None:
+    answer = desk.client.post("/allocations", headers=ACTOR, json={**ALLOCATION, "amount": 2**63})
+
+    assert_problem(answer, 422, "validation_error", "amount")
+    health = desk.client.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok", health.text
+    assert set(health.json()["projections"]) >= {"funds", "registers", "indicators"}
+    allocation_id = desk.allocation(10**12)
+    assert desk.allocation_now(allocation_id)["allocated"] == 10**12
+    assert desk.get("/funds/summary", fiscal_year=YEAR)["items"][0]["allocated"] == 10**12
+
+
+def test_an_allocation_cannot_be_adjusted_above_the_ceiling(desk: Desk) -> None:
+    allocation_id = desk.allocation(10**12 - 5)
+    position = desk.log_position()
+
+    answer = desk.client.post(
+        f"/allocations/{allocation_id}/adjustments", headers=ACTOR, json={**ADJUSTMENT, "delta": 6}
+    )
+
+    assert_problem(answer, 422, "rule_violation", "delta")
+    assert desk.log_position() == position
+    desk.post(f"/allocations/{allocation_id}/adjustments", {**ADJUSTMENT, "delta": 5}, expect=200)
+    assert desk.allocation_now(allocation_id)["allocated"] == 10**12
 
 
 # Spending -------------------------------------------------------------------------------------
@@ -1031,3 +1078,12 @@ def test_an_inspector_walks_from_the_summary_to_households_and_back(desk: Desk) 
         assert drawn[0]["allocation_id"] == allocation_id
         assert drawn[0]["source"] == "central_recurrent"
         assert drawn[0]["amount"] == item["amount"]
+
+
+def test_the_csv_exports_are_documented_beside_json(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/funds/summary", "/allocations/{allocation_id}/trace"):
+        assert set(paths[path]["get"]["responses"]["200"]["content"]) == {
+            "application/json",
+            "text/csv",
+        }, path

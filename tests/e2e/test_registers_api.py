@@ -558,10 +558,10 @@ def test_min_position_waits_for_the_registers_and_health_shows_how_far_behind(
     assert_problem(answer, 422, "validation_error")
 
 
-def test_the_register_is_right_on_the_last_representable_day(worker: Caseworker) -> None:
+def test_the_register_is_right_on_the_last_day_a_query_may_ask(worker: Caseworker) -> None:
     household = worker.household("E-1", PHUC_HA)
     worker.recognise(household, "poor", "2022-01-01")
-    last_day = "9999-12-31"
+    last_day = "2100-12-31"  # contract.md "Limits"
     assert worker.get(f"/households/{household}", as_of=last_day)["status"] == "poor"
     report = worker.get("/reports/movements", **{"from": "2021-01-01", "to": last_day})
     poor = report["poor"]
@@ -569,3 +569,37 @@ def test_the_register_is_right_on_the_last_representable_day(worker: Caseworker)
         poor["end"] == poor["start"] + poor["new_poverty"] + poor["re_poverty"] - (poor["escaped"])
     )
     assert set(worker.members("poor", as_of=last_day)) == {household}
+
+
+def test_a_movement_report_without_dates_covers_the_current_year_so_far(
+    worker: Caseworker,
+) -> None:
+    today = the_container(worker.client).today()
+    household = worker.household("Y-1", PHUC_HA)
+    worker.recognise(household, "poor", date(today.year - 1, 12, 31))
+    worker.recognise(household, "near_poor", today)
+    this_year = {"from": date(today.year, 1, 1).isoformat(), "to": today.isoformat()}
+
+    report = worker.get("/reports/movements")
+
+    assert report == worker.get("/reports/movements", **this_year)
+    assert report["poor"] == {
+        "start": 1,
+        "new_poverty": 0,
+        "re_poverty": 0,
+        "escaped": 1,
+        "end": 0,
+    }
+    assert report["near_poor"]["from_poverty"] == 1
+    # Only `to`: from 1 January of its year.
+    last_year = worker.get("/reports/movements", to=date(today.year - 1, 12, 31).isoformat())
+    assert last_year == worker.get(
+        "/reports/movements",
+        **{"from": f"{today.year - 1}-01-01", "to": f"{today.year - 1}-12-31"},
+    )
+    assert last_year["poor"]["new_poverty"] == 1
+    by_unit = worker.get("/reports/movements/by-unit")
+    assert by_unit == worker.get("/reports/movements/by-unit", **this_year)
+    workbook = worker.client.get("/reports/movements.xlsx")
+    assert workbook.status_code == 200, workbook.text
+    assert f"{this_year['from']}-{this_year['to']}.xlsx" in workbook.headers["content-disposition"]
