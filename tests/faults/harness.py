@@ -193,7 +193,9 @@ def advisory_locks_held(url: str, names: list[str]) -> int:
     try:
         with connection.cursor() as cursor:
             cursor.execute(
+                # Advisory locks belong to a database: others on the server may use the same keys.
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
                 "AND classid = 0 AND objid = ANY(%s) AND granted",
                 ([advisory_lock_key(name) for name in names],),
             )
