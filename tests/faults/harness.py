@@ -652,6 +652,7 @@ class Figures:
     caught_up_seconds: float | None = None
     problems: list[str] = field(default_factory=list)
     rejections: Counter[str] = field(default_factory=Counter)
+    unknowns: list[str] = field(default_factory=list)  # each write whose answer was lost
 
     def line(self) -> str:
         recovered = (
@@ -724,6 +725,10 @@ def audit(label: str, writes: list[Write], index: LogIndex) -> Figures:
         else:
             figures.unknown += 1
             figures.unknown_landed += 1 if landed else 0
+            figures.unknowns.append(
+                f"{write.kind} {write.token}: {write.error} after "
+                f"{write.answered_at - write.sent_at:.2f} s; landed {len(landed)}"
+            )
             if write.kind == "registration" and landed:
                 write.household_id = landed[0].household_id
     for code, count in index.code_claims.items():

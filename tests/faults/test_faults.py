@@ -98,6 +98,8 @@ def through_a_fault(
     print(f"\n{figures.line()}")
     for problem in figures.problems[:20]:
         print(f"  {problem}")
+    for unknown in figures.unknowns[:20]:
+        print(f"  answer lost: {unknown}")
     assert burst.writes[-1].outcome is not None
     assert figures.lost == 0, figures.problems
     assert figures.duplicated == 0, figures.problems
