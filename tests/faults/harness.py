@@ -413,6 +413,7 @@ class Write:
     answer: dict[str, Any] | None = None
     outcome: Outcome | None = None
     error: str | None = None
+    content_type: str | None = None
     refused: int = 0  # connections refused before the request could be sent
     sent_at: float = 0.0
     answered_at: float = 0.0
@@ -507,6 +508,7 @@ def send(client: httpx.Client, write: Write, give_up_at: float) -> None:
             return
         write.answered_at = time.monotonic()
         write.status = answer.status_code
+        write.content_type = answer.headers.get("content-type")
         try:
             write.answer = answer.json()
         except ValueError:
@@ -750,9 +752,17 @@ def audit(label: str, writes: list[Write], index: LogIndex) -> Figures:
     return figures
 
 
-def first_acknowledged_after(writes: list[Write], moment: float) -> float | None:
-    """Seconds from ``moment`` to the first write sent after it that was acknowledged."""
-    answered = [w.answered_at for w in writes if w.outcome == "acknowledged" and w.sent_at > moment]
+def recovery_seconds(writes: list[Write], moment: float) -> float | None:
+    """Seconds from the fault at ``moment`` to the first acknowledged write sent after the
+    last one that failed (answered with a 5xx, or its answer lost) once the fault struck."""
+    failed = [
+        w.answered_at
+        for w in writes
+        if w.answered_at > moment
+        and (w.outcome == "unknown" or (w.outcome == "rejected" and (w.status or 500) >= 500))
+    ]
+    since = max(failed, default=moment)
+    answered = [w.answered_at for w in writes if w.outcome == "acknowledged" and w.sent_at > since]
     return min(answered) - moment if answered else None
 
 

@@ -13,14 +13,18 @@ After recovery: every acknowledged write is in the log, with the ids and positio
 gave, and in its household's history; no write answered with an error is; a write whose answer
 was lost ("unknown") landed at most once, and sending it again (same idempotency key or code)
 is answered as the log says; no fact is duplicated (household codes, idempotency keys, draws);
-the allocation's spending is the sum of its draws; and the read models, once caught up, equal a
-full rebuild row for row. The figures are printed (`-s` shows them).
+the allocation's spending is the sum of its draws; the read models, once caught up, equal a
+full rebuild row for row; `giamngheo verify` finds the log intact; and every error answer,
+also one given while the database was away, is problem+json. The figures are printed (`-s`
+shows them): writes acknowledged, rejected, unknown (and how many of those landed), lost,
+duplicated, and the time to recover.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -38,11 +42,11 @@ from tests.faults.harness import (
     audit,
     caught_up,
     check_histories,
-    first_acknowledged_after,
     health,
     plan_writes,
     read_log,
     read_models_equal_a_rebuild,
+    recovery_seconds,
     retry_unknown,
     seed,
     services,
@@ -93,7 +97,7 @@ def through_a_fault(
     index = read_log(url)
     figures = audit(label, burst.writes, index)
     figures.recovered_seconds = (
-        recovered if recovered is not None else first_acknowledged_after(burst.writes, struck_at)
+        recovered if recovered is not None else recovery_seconds(burst.writes, struck_at)
     )
     print(f"\n{figures.line()}")
     for problem in figures.problems[:20]:
@@ -139,6 +143,13 @@ def through_a_fault(
     assert again.lost == again.duplicated == again.rejected_but_landed == 0, again.problems
     wait_until(lambda: caught_up(server.base_url, index.end), "the read models", CATCH_UP_SECONDS)
 
+    # The contract's errors, also when the database is away: problem+json.
+    plain = Counter(
+        f"{w.status} {w.content_type}"
+        for w in burst.writes
+        if w.status is not None and w.status >= 400 and w.content_type != "application/problem+json"
+    )
+
     stopping = [server] + ([worker] if worker is not None else [])
     for service in stopping:
         service.stop()
@@ -146,6 +157,7 @@ def through_a_fault(
     assert not problems, problems
     sealed = verify(url, folder)
     print(f"{figures.line()}; read models equal a rebuild; verify: {sealed}")
+    assert not plain, f"error answers that are not problem+json: {dict(plain)}"
     return figures
 
 
