@@ -44,6 +44,7 @@ import httpx
 
 from bench.record_supports import (
     fresh_database,
+    process_cpu,
     python_command,
     running_server,
     subprocess_running,
@@ -457,7 +458,8 @@ def measure_database(kind: str, options: argparse.Namespace) -> dict[str, Any]:
                     python_command("-m", "api.cli", "project"), env, workdir / "worker.log"
                 )
             )
-        port, _ = stack.enter_context(running_server(env, workdir / "server.log"))
+        port, server_pid = stack.enter_context(running_server(env, workdir / "server.log"))
+        watched = {"server": server_pid} | ({"worker": worker.pid} if worker else {})
 
         def worker_alive() -> None:
             if worker is not None and worker.poll() is not None:
@@ -494,8 +496,14 @@ def measure_database(kind: str, options: argparse.Namespace) -> dict[str, Any]:
             )
             log_before = health(port)["position"]
             load_before = os.getloadavg()
+            cpu_before = {name: process_cpu(pid) or 0.0 for name, pid in watched.items()}
             result = run_wrk(connections, options.seconds, script, port)
             result["load_average"] = [load_before[0], os.getloadavg()[0]]
+            # CPU time over wall time: 100 % is one core busy the whole level.
+            result["cpu_percent"] = {
+                name: ((process_cpu(pid) or 0.0) - cpu_before[name]) / result["seconds"] * 100
+                for name, pid in watched.items()
+            }
             result["lag_at_end"] = lag(port)
             result["caught_up_seconds"] = wait_caught_up(port, worker_alive)
             found, _ = tokens_in_log(env, prefix, log_before)
@@ -534,7 +542,7 @@ def build_units() -> list[str]:
 HEADER = (
     f"{'db':9} {'conns':>5} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'read p99':>8} "
     f"{'write p99':>9} {'errors':>6} {'acked':>6} {'lost':>4} {'dup':>4} {'unknown':>7} "
-    f"{'lag':>5} {'catch-up s':>10}"
+    f"{'lag':>5} {'catch-up s':>10} {'cpu server/worker %':>19}"
 )
 
 
@@ -547,12 +555,13 @@ def row(kind: str, level: dict[str, Any]) -> str:
 
     caught = level["caught_up_seconds"]
     lag_at_end = level["lag_at_end"]
+    cpu = "/".join(f"{value:.0f}" for value in level["cpu_percent"].values())
     return (
         f"{kind:9} {level['connections']:>5} {level['rate']:>7.1f} {level['p50_ms']:>7.1f} "
         f"{level['p99_ms']:>7.1f} {ms(level['read_p99_ms']):>8} {ms(level['write_p99_ms']):>9} "
         f"{errors:>6} {audit['acknowledged']:>6} {audit['lost']:>4} {audit['duplicated']:>4} "
         f"{audit['unknown']:>7} {'-' if lag_at_end is None else lag_at_end:>5} "
-        f"{'-' if caught is None else f'{caught:.1f}':>10}"
+        f"{'-' if caught is None else f'{caught:.1f}':>10} {cpu:>19}"
     )
 
 
