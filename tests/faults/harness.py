@@ -54,7 +54,23 @@ from tests.deprivation_codes import ND07
 
 ROOT = Path(__file__).resolve().parents[2]
 UNDER_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POSTGRES_BIN = Path(os.environ.get("GIAMNGHEO_TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def postgres_bin() -> Path:
+    """Where initdb and pg_ctl are: GIAMNGHEO_TEST_POSTGRES_BIN, else Debian's folder for 15,
+    else the newest version Debian installed."""
+    if os.environ.get("GIAMNGHEO_TEST_POSTGRES_BIN"):
+        return Path(os.environ["GIAMNGHEO_TEST_POSTGRES_BIN"])
+    preferred = Path("/usr/lib/postgresql/15/bin")
+    if (preferred / "initdb").exists():
+        return preferred
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
+    )
+    return found[-1].parent if found else preferred
+
+
 ACTOR = "fault.test"
 SUPPORT_TYPE = "agricultural_production"  # poor and near-poor; no member; line DA3.TDA1
 PROGRAMME_LINE = "DA3.TDA1"
@@ -222,6 +238,7 @@ class OwnCluster:
     when the tests run as root (PostgreSQL refuses to run as root)."""
 
     def __init__(self) -> None:
+        self.bin = postgres_bin()
         self.root = Path(tempfile.mkdtemp(prefix="giamngheo-faults-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
@@ -237,8 +254,8 @@ class OwnCluster:
     def unavailable() -> str | None:
         """Why no cluster can be made here, or None."""
         for program in ("initdb", "pg_ctl"):
-            if not (POSTGRES_BIN / program).exists():
-                return f"no {program} in {POSTGRES_BIN} (set GIAMNGHEO_TEST_POSTGRES_BIN)"
+            if not (postgres_bin() / program).exists():
+                return f"no {program} in {postgres_bin()} (set GIAMNGHEO_TEST_POSTGRES_BIN)"
         if os.geteuid() == 0:
             try:
                 pwd.getpwnam("postgres")
@@ -265,7 +282,7 @@ class OwnCluster:
 
     def start(self) -> None:
         self._run(
-            str(POSTGRES_BIN / "initdb"),
+            str(self.bin / "initdb"),
             "-D",
             str(self.data),
             "-U",
@@ -282,21 +299,21 @@ class OwnCluster:
             "-c max_connections=100 -c shared_buffers=32MB"
         )
         self._run(
-            str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
             "-w", "-t", "60", "-o", options, "start",
         )  # fmt: skip
 
     def restart(self) -> None:
         """A fast restart: sessions are cut, the server stops cleanly and comes back."""
         self._run(
-            str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
             "-w", "-t", "60", "-m", "fast", "restart",
         )  # fmt: skip
 
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
             subprocess.run(
-                [*self._as_owner, str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data),
+                [*self._as_owner, str(self.bin / "pg_ctl"), "-D", str(self.data),
                  "-m", "immediate", "-w", "stop"],
                 capture_output=True,
                 timeout=60,
