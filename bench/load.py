@@ -223,7 +223,8 @@ def lua_script(values: dict[str, str]) -> str:
     for name, value in values.items():
         script = script.replace(f"@@{name}@@", value)
     leftover = re.search(r"@@\w+@@", script)
-    assert leftover is None, f"unfilled {leftover.group()}"
+    if leftover is not None:
+        raise ValueError(f"the Lua script's {leftover.group()} is not filled in")
     return script
 
 
