@@ -35,7 +35,8 @@ def schema_creation(database_url: str) -> Iterator[None]:
     """Around the creation of the event store's and the server's own tables (the library
     makes its own on connections of its own): one process at a time on PostgreSQL, as two
     starting at once on a fresh database race on the catalogue and one fails. A session-level
-    advisory lock, the read models' schema lock, on a connection of its own."""
+    advisory lock, the read models' schema lock, on a connection of its own: nothing inside
+    may take that lock again (``schema_change``), as it would wait for itself."""
     if not database_url.startswith("postgresql"):
         yield
         return
