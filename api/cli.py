@@ -175,8 +175,9 @@ def project(arguments: argparse.Namespace) -> int:
             run_worker(
                 projector,
                 stop,
+                # What the batch itself says: a query here would sit outside the retry guard.
                 on_batch=lambda read: print(
-                    f"{name}: at {projector.position()} (+{read})", file=sys.stderr, flush=True
+                    f"{name}: moved {read} positions", file=sys.stderr, flush=True
                 ),
                 on_failure=lambda failure: print(
                     f"{name}: failing at {failure.position} ({failure.error}), attempt "

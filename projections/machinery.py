@@ -843,7 +843,8 @@ def exclusive(projector: Projector) -> Iterator[ProjectionLock]:
 def run_worker(
     projector: Projector,
     stop: threading.Event,
-    poll_seconds: float = 0.2,
+    # Reads wait for the worker to reach the writes they follow: its idle poll is their floor.
+    poll_seconds: float = 0.05,
     on_batch: Callable[[int], None] | None = None,
     on_failure: Callable[[Failure], None] | None = None,
 ) -> None:
