@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.bodies import household_body
+
 ACTOR = {"X-Actor": "canbo.phucha"}
 CORRECTIONS = 24  # facts: registered + these
 
@@ -19,21 +21,7 @@ CORRECTIONS = 24  # facts: registered + these
 def long_history(client: TestClient) -> str:
     created = client.post(
         "/households",
-        json={
-            "code": "PAGES-1",
-            "commune_code": "05485",
-            "village": "Xóm Đồng Kiệm",
-            "registered_on": "2024-01-10",
-            "members": [
-                {
-                    "name": "Hoàng Văn Chiến",
-                    "birth_date": "1975-04-04",
-                    "sex": "male",
-                    "ethnicity": "02",
-                    "relation": "head",
-                }
-            ],
-        },
+        json=household_body("PAGES-1"),
         headers=ACTOR,
     )
     assert created.status_code == 201, created.text

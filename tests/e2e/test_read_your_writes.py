@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings, normalise_database_url
+from tests.bodies import household_body
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTOR = {"X-Actor": "canbo.phucha"}
@@ -180,21 +181,7 @@ def household(client: TestClient, code: str) -> str:
     created = post(
         client,
         "/households",
-        {
-            "code": code,
-            "commune_code": PHUC_HA,
-            "village": "Xóm Đồng Kiệm",
-            "registered_on": "2024-01-10",
-            "members": [
-                {
-                    "name": "Hoàng Văn Chiến",
-                    "birth_date": "1975-04-04",
-                    "sex": "male",
-                    "ethnicity": "02",
-                    "relation": "head",
-                }
-            ],
-        },
+        household_body(code, PHUC_HA),
     )
     household_id: str = created["id"]
     return household_id

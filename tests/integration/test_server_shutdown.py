@@ -24,6 +24,7 @@ import pytest
 
 from infrastructure.container import build_container
 from infrastructure.settings import Settings, normalise_database_url
+from tests.bodies import household_body
 
 ROOT = Path(__file__).resolve().parents[2]
 SEAL_KEY = "server-shutdown-test-seal-key-0123"
@@ -134,24 +135,6 @@ def served(database_url: str) -> Iterator[Served]:
         if server.process.poll() is None:
             server.process.kill()
             server.process.communicate()
-
-
-def household_body(code: str) -> dict[str, Any]:
-    return {
-        "code": code,
-        "commune_code": "05485",
-        "village": "Xóm Đồng Kiệm",
-        "registered_on": "2024-01-10",
-        "members": [
-            {
-                "name": "Hoàng Văn Chiến",
-                "birth_date": "1975-04-04",
-                "sex": "male",
-                "ethnicity": "02",
-                "relation": "head",
-            }
-        ],
-    }
 
 
 def test_sigterm_stops_the_server_within_5_s_keeping_every_acknowledged_write(
