@@ -878,14 +878,3 @@ def run_worker(
                 stop.wait(poll_seconds)
     finally:
         lock.release()
-
-
-def wait_for_position(
-    projector: Projector, position: int, timeout_seconds: float, poll_seconds: float = 0.05
-) -> bool:
-    deadline = time.monotonic() + timeout_seconds
-    while projector.position() < position:
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(poll_seconds)
-    return True
