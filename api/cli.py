@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
+from api.user_commands import add_users_parser
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings
 
@@ -49,6 +50,8 @@ def serve(arguments: argparse.Namespace) -> int:
     try:
         if arguments.demo and container.event_log.max_position() == 0:
             _load_demo(container, arguments.demo_households, arguments.seed)
+        if arguments.demo:
+            _print_demo_logins(container, arguments.demo_households, arguments.seed)
         if container.settings.is_sqlite:
             # The embedded default has no separate worker: project in this process.
             container.start_in_process_projections()
@@ -113,6 +116,16 @@ def _load_demo(container: Container, households: int, seed: int) -> None:
         progress=lambda text: print(text, file=sys.stderr, flush=True),
     )
     print(summary, flush=True)
+
+
+def _print_demo_logins(container: Container, households: int, seed: int) -> None:
+    from application.demo import DemoParameters, household_codes
+    from application.demo_logins import demo_commune, ensure_demo_logins, logins_table
+
+    parameters = DemoParameters(households=households, seed=seed)
+    first = next(household_codes(parameters, container.units), None)
+    commune = demo_commune(container.case_files, first)
+    print(logins_table(ensure_demo_logins(container.users, commune)), flush=True)
 
 
 def demo(arguments: argparse.Namespace) -> int:
@@ -301,6 +314,7 @@ def parser() -> argparse.ArgumentParser:
         "checks that nothing was cut from the end of the log since",
     )
     verify_parser.set_defaults(run=verify)
+    add_users_parser(commands, _container)
     return root
 
 

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
 
 from api.problems import Unavailable
 from application.case_files import CaseFiles
-from domain.errors import invalid
+from domain.errors import Unauthorized, invalid
 from domain.household import FactContext
-from domain.limits import MAX_NAME_LENGTH, NO_CONTROL_CHARACTERS, check_moment
+from domain.limits import check_moment
 from infrastructure.container import Container
 from projections.consistency import Behind, BeyondLog
 
@@ -32,21 +32,14 @@ def case_files(built: ContainerDep) -> CaseFiles:
 CaseFilesDep = Annotated[CaseFiles, Depends(case_files)]
 
 
-def actor(
-    x_actor: Annotated[
-        str,
-        Header(
-            alias="X-Actor",
-            min_length=1,
-            max_length=MAX_NAME_LENGTH,
-            pattern=NO_CONTROL_CHARACTERS,
-            description="the acting user (until authentication replaces it)",
-        ),
-    ],
-) -> str:
-    if not x_actor.strip():
-        raise invalid(("header", "X-Actor"), "X-Actor names the acting user")
-    return x_actor.strip()
+def actor(request: Request) -> str:
+    """The acting user: the one the request's bearer token names (``X-Actor`` is ignored).
+    ``api.auth.authorise``, an application-wide dependency, has checked them first."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        raise Unauthorized(detail="this operation needs a bearer token: log in at /auth/token")
+    username: str = principal.username
+    return username
 
 
 ActorDep = Annotated[str, Depends(actor)]

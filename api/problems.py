@@ -16,7 +16,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.schemas import Problem
-from domain.errors import DomainError
+from domain.errors import DomainError, TooManyAttempts
 
 PROBLEM_JSON = "application/problem+json"
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -57,6 +57,14 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _headers_for(error: DomainError) -> dict[str, str] | None:
+    if error.status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, TooManyAttempts):
+        return {"Retry-After": str(error.retry_after)}
+    return None
+
+
 class Unavailable(Exception):
     """A read could not reach the asked log position in time."""
 
@@ -89,7 +97,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     def domain_error(_: Request, error: DomainError) -> JSONResponse:
         errors = [{"loc": list(e.loc), "msg": e.msg} for e in error.errors]
         return problem(
-            error.status, error.code, error.title, error.detail, errors if errors else None
+            error.status,
+            error.code,
+            error.title,
+            error.detail,
+            errors if errors else None,
+            headers=_headers_for(error),
         )
 
     @app.exception_handler(RequestValidationError)

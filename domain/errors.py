@@ -64,3 +64,24 @@ def invalid(loc: Sequence[str | int], msg: str) -> InvalidInput:
 
 def violated(loc: Sequence[str | int], msg: str) -> RuleViolation:
     return RuleViolation(detail=msg, errors=(FieldError(tuple(loc), msg),))
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401
+    title = "Not authenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+    title = "Forbidden"
+
+
+@dataclass
+class TooManyAttempts(DomainError):
+    retry_after: int = 60
+
+    code = "too_many_attempts"
+    status = 429
+    title = "Too many failed logins"

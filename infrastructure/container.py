@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from application.case_files import CaseFiles
+from application.logins import LoginThrottle
+from application.users import UserDirectory
 from domain.units import UnitRegistry, thai_nguyen_units
 from infrastructure.clock import today_in_vietnam
+from infrastructure.credentials import Passwords, Tokens
 from infrastructure.persistence import (
     EventLog,
     HealthProbe,
@@ -45,6 +48,9 @@ class Container:
     indicators: IndicatorQueries
     sealer: Sealer
     consistency: ReadConsistency
+    users: UserDirectory
+    tokens: Tokens
+    login_throttle: LoginThrottle
     in_process: InProcessProjections | None = field(default=None)
 
     def start_in_process_projections(self) -> None:
@@ -64,6 +70,8 @@ class Container:
             self.in_process = None
         self.case_files.close()
         engine_of(self.case_files).dispose()
+        self.users.close()
+        engine_of(self.users).dispose()
 
 
 def build_container(settings: Settings, today: Callable[[], date] = today_in_vietnam) -> Container:
@@ -74,6 +82,11 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
             units=units,
             today=today,
             transcodings=[DateAsISO()],
+        )
+        users = UserDirectory(
+            event_store_env(settings.database_url, 100, UserDirectory.name),
+            units=units,
+            passwords=Passwords(settings.password_memory_kib, settings.password_passes),
         )
         engine = engine_of(case_files)
         sealer = Sealer(settings.seal_key, case_files.recorder, engine)
@@ -107,4 +120,7 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         indicators=IndicatorQueries(engine, registers, units, log),
         sealer=sealer,
         consistency=consistency,
+        users=users,
+        tokens=Tokens(settings.token_key, settings.token_lifetime_seconds),
+        login_throttle=LoginThrottle(),
     )

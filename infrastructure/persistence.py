@@ -6,8 +6,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import Application
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, create_engine, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
@@ -16,10 +18,12 @@ from application.case_files import CaseFiles
 from projections.machinery import SCHEMA_LOCK_KEY
 
 
-def event_store_env(database_url: str, cache_size: int) -> dict[str, str]:
+def event_store_env(
+    database_url: str, cache_size: int, application_name: str = CaseFiles.name
+) -> dict[str, str]:
     """The library's settings, prefixed with the application name so that nothing in the
     process environment can override them."""
-    prefix = CaseFiles.name.upper() + "_"
+    prefix = application_name.upper() + "_"
     return {
         prefix + "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
         prefix + "SQLALCHEMY_URL": database_url,
@@ -56,7 +60,7 @@ def schema_creation(database_url: str) -> Iterator[None]:
         engine.dispose()
 
 
-def engine_of(case_files: CaseFiles) -> Engine:
+def engine_of(case_files: Application[Any]) -> Engine:
     engine = case_files.recorder.datastore.engine  # type: ignore[attr-defined]
     assert isinstance(engine, Engine)
     return engine

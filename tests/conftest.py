@@ -19,6 +19,7 @@ from psycopg2 import sql
 from api.app import create_app
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings, normalise_database_url
+from tests.logins import TEST_PASSWORD_COST, log_in
 
 ADMIN_URL = os.environ.get(
     "GIAMNGHEO_TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -86,7 +87,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=normalise_database_url(database_url))
+    return Settings(database_url=normalise_database_url(database_url), **TEST_PASSWORD_COST)
 
 
 @pytest.fixture
@@ -103,4 +104,5 @@ def client(container: Container) -> Iterator[TestClient]:
     # Projections follow the log in this process, as on the embedded default.
     container.start_in_process_projections()
     with TestClient(create_app(container)) as test_client:
-        yield test_client
+        # An admin of the whole province: the tests of roles and areas log in otherwise.
+        yield log_in(test_client, container)

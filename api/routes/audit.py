@@ -13,6 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse
 
 from api import schemas
+from api.auth import ScopedArea
 from api.dependencies import (
     PAGE_LIMIT_DEFAULT,
     READS_LOG,
@@ -32,7 +33,6 @@ from application.case_files import CaseFiles
 from application.commands import CorrectRecognition, RevokeRecognition
 from domain.errors import invalid
 from domain.household import Household
-from domain.units import PROVINCE_CODE
 
 router = APIRouter(tags=["audit"])
 TodayDep = Annotated[date, Depends(today)]
@@ -176,7 +176,7 @@ def restatement(
     built: ContainerDep,
     on: TodayDep,
     reported_at: Annotated[str, Query(description="when the figures were reported (ISO 8601)")],
-    area: str = PROVINCE_CODE,
+    area: ScopedArea,
     as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """The register summary as reported at a past moment against the same summary as known

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, status
 
 from api import schemas
+from api.auth import PrincipalDep, ScopedUnit, check_within
 from api.csv_export import SOURCE_VI, Column, LanguageQuery, csv_response, wants_csv
 from api.dependencies import (
     READS_FUNDS,
@@ -24,7 +25,6 @@ from application.commands import AdjustAllocation, MakeAllocation
 from domain.errors import NotFound
 from domain.funds import FundAllocation
 from domain.supports import support_catalogue
-from domain.units import PROVINCE_CODE
 from infrastructure.container import Container
 
 router = APIRouter(tags=["funds and inspection"])
@@ -95,8 +95,13 @@ def _allocation_view(allocation: FundAllocation) -> dict[str, Any]:
     "/allocations", status_code=status.HTTP_201_CREATED, response_model=schemas.AllocationWritten
 )
 def make_allocation(
-    body: schemas.AllocationCreate, acting: ActorDep, files: CaseFilesDep
+    body: schemas.AllocationCreate,
+    acting: ActorDep,
+    files: CaseFilesDep,
+    built: ContainerDep,
+    principal: PrincipalDep,
 ) -> dict[str, Any]:
+    check_within(built, principal, body.unit_code, ("body", "unit_code"))
     allocation, written = files.make_allocation(
         MakeAllocation(
             source=body.source,
@@ -178,8 +183,8 @@ def household_trace(household_id: UUID, built: ContainerDep) -> dict[str, Any]:
 @router.get("/funds/summary", dependencies=[READS_FUNDS], responses=OR_CSV)
 def funds_summary(
     built: ContainerDep,
+    unit: ScopedUnit,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    unit: str = PROVINCE_CODE,
     format: FormatQuery = None,  # noqa: A002
     accept: AcceptHeader = None,
     lang: LanguageQuery = "vi",
@@ -200,8 +205,8 @@ def funds_summary(
 @router.get("/inspections/findings", dependencies=[READS_FUNDS])
 def findings(
     built: ContainerDep,
+    unit: ScopedUnit,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    unit: str = PROVINCE_CODE,
 ) -> dict[str, Any]:
     """Supports that break the rules, as now known: ineligible_support, duplicate_support,
     late_recording, repeated_single_use."""

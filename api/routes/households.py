@@ -9,11 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from api import schemas
+from api.auth import PrincipalDep, check_within
 from api.dependencies import (
     PAGE_LIMIT_DEFAULT,
     READS_LOG,
     ActorDep,
     CaseFilesDep,
+    ContainerDep,
     PageAfterQuery,
     PageLimitQuery,
     context,
@@ -56,8 +58,14 @@ def _member(body: schemas.MemberIn) -> MemberDetails:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.HouseholdWritten)
 def register_household(
-    body: schemas.HouseholdCreate, acting: ActorDep, files: CaseFilesDep, on: TodayDep
+    body: schemas.HouseholdCreate,
+    acting: ActorDep,
+    files: CaseFilesDep,
+    on: TodayDep,
+    built: ContainerDep,
+    principal: PrincipalDep,
 ) -> dict[str, Any]:
+    check_within(built, principal, body.commune_code, ("body", "commune_code"))
     household, written = files.register_household(
         RegisterHousehold(
             code=body.code,
@@ -80,9 +88,16 @@ def register_household(
 def find_households(
     files: CaseFilesDep,
     on: TodayDep,
+    built: ContainerDep,
+    principal: PrincipalDep,
     code: Annotated[str, Query(min_length=1, description="the household code")],
 ) -> dict[str, Any]:
+    """The household with this code, if it is inside your unit (codes outside it find nothing)."""
     household = files.find_by_code(code)
+    if household is not None and not built.units.contains(
+        principal.unit_code, household.commune_code
+    ):
+        household = None
     return {"items": [household_view(household, on)] if household else []}
 
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from api.auth import ScopedArea
 from api.dependencies import READS_INDICATORS, ContainerDep, today
 from api.queries import AsOfQuery
-from domain.units import PROVINCE_CODE
 
 router = APIRouter(tags=["indicators"])
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["indicators"])
 def indicators(
     built: ContainerDep,
     on: Annotated[date, Depends(today)],
-    area: str = PROVINCE_CODE,
+    area: ScopedArea,
     year: Annotated[int | None, Query(ge=2022, le=2100, description="default this year")] = None,
 ) -> dict[str, Any]:
     """Every indicator of plan 101/KH-UBND for the area, as of 31 December of the year, with
@@ -30,7 +30,7 @@ def indicators(
 def deprivation_analysis(
     built: ContainerDep,
     on: Annotated[date, Depends(today)],
-    area: str = PROVINCE_CODE,
+    area: ScopedArea,
     as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """How many poor and near-poor households are deprived in each indicator, by commune."""

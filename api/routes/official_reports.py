@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from api.auth import ScopedArea
 from api.dependencies import READS_INDICATORS, READS_REGISTERS, ContainerDep, parse_known_at, today
 from api.queries import AsOfQuery, PeriodDep
 from application.demo import holds_demo_data
@@ -652,7 +653,7 @@ YearQuery = Annotated[int | None, Query(ge=2022, le=2100, description="default t
 def movement_report_by_unit(
     built: ContainerDep,
     period: PeriodDep,
-    area: AreaQuery = PROVINCE_CODE,
+    area: ScopedArea,
     known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
     """The movement report for each unit directly under the area, and its total (default
@@ -670,7 +671,7 @@ def movement_report_workbook(
     built: ContainerDep,
     on: TodayDep,
     period: PeriodDep,
-    area: AreaQuery = PROVINCE_CODE,
+    area: ScopedArea,
     known_at: KnownAtQuery = None,
 ) -> Response:
     """Báo cáo diễn biến hộ nghèo, hộ cận nghèo (Circular 07/2021/TT-BLĐTBXH), one row per unit
@@ -686,7 +687,7 @@ def movement_report_workbook(
 def deprivation_report_by_unit(
     built: ContainerDep,
     on: TodayDep,
-    area: AreaQuery = PROVINCE_CODE,
+    area: ScopedArea,
     as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """The deprivation analysis added up for each unit directly under the area."""
@@ -702,7 +703,7 @@ def deprivation_report_by_unit(
 def deprivation_report_workbook(
     built: ContainerDep,
     on: TodayDep,
-    area: AreaQuery = PROVINCE_CODE,
+    area: ScopedArea,
     as_of: AsOfQuery = None,
 ) -> Response:
     """Phân tích chỉ số thiếu hụt: poor and near-poor households deprived in each indicator."""
@@ -718,7 +719,7 @@ def deprivation_report_workbook(
 def indicators_for_each_unit(
     built: ContainerDep,
     on: TodayDep,
-    area: AreaQuery = PROVINCE_CODE,
+    area: ScopedArea,
     year: YearQuery = None,
 ) -> dict[str, Any]:
     """The indicators (without their trends) for each unit directly under the area."""
@@ -735,7 +736,7 @@ def indicators_for_each_unit(
 def indicators_workbook_route(
     built: ContainerDep,
     on: TodayDep,
-    area: AreaQuery = PROVINCE_CODE,
+    area: ScopedArea,
     year: YearQuery = None,
 ) -> Response:
     """The plan's indicators against their targets: the year, each year of the period, and

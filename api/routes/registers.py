@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
+from api.auth import ScopedArea
 from api.csv_export import STATUS_VI, Column, Language, LanguageQuery, csv_response, wants_csv
 from api.dependencies import READS_REGISTERS, ContainerDep, parse_known_at, today
 from api.queries import AsOfQuery, LimitQuery, OffsetQuery, PeriodDep
-from domain.units import PROVINCE_CODE
 from projections.register_queries import RegisterKind
 
 router = APIRouter(tags=["registers"])
@@ -62,7 +62,7 @@ def _register_csv(result: dict[str, Any], built: ContainerDep, lang: Language) -
 def register_summary(
     built: ContainerDep,
     on: TodayDep,
-    area: AreaQuery = PROVINCE_CODE,
+    area: ScopedArea,
     as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def register(
     built: ContainerDep,
     on: TodayDep,
     request: Request,
-    area: AreaQuery = PROVINCE_CODE,
+    area: ScopedArea,
     as_of: AsOfQuery = None,
     known_at: KnownAtQuery = None,
     limit: LimitQuery = None,
@@ -107,7 +107,7 @@ def register(
 def movement_report(
     built: ContainerDep,
     period: PeriodDep,
-    area: AreaQuery = PROVINCE_CODE,
+    area: ScopedArea,
     known_at: KnownAtQuery = None,
 ) -> dict[str, Any]:
     """Movements in and out of the poor and near-poor lists between two dates (default the
