@@ -46,3 +46,9 @@ def log_in(
     """Every later request of ``client`` carries the token of that user."""
     client.headers.update(bearer(container, role, unit_code, username))
     return client
+
+
+def acting_as(client: TestClient, username: str, role: Role = Role.ADMIN) -> dict[str, str]:
+    """Headers that make ``username`` (a province-wide user of ``role``) the acting user."""
+    container: Container = client.app.state.container  # type: ignore[attr-defined]
+    return bearer(container, role, PROVINCE_CODE, username)

@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.deprivation_codes import ND07, QD59
+from tests.logins import acting_as
 
 PROVINCE = "19"
 THAI_NGUYEN_CITY, PHU_BINH = "164", "173"
@@ -68,7 +69,7 @@ class Office:
     def write(
         self, path: str, body: dict[str, Any], who: str, expected: int = 201
     ) -> dict[str, Any]:
-        answer = self.client.post(path, json=body, headers={"X-Actor": who})
+        answer = self.client.post(path, json=body, headers=acting_as(self.client, who))
         assert answer.status_code == expected, answer.text
         result: dict[str, Any] = answer.json()
         self.position = max(self.position, result["position"])
@@ -505,7 +506,7 @@ def test_a_revoked_escape_restates_the_registers_and_bad_revocations_record_noth
     assert office.register_ids("near_poor", **day) == {hid}
     versions_before = [i["version"] for i in office.history(hid)]
     path = f"/households/{hid}/recognitions/{escape['recognition_id']}/revocation"
-    actor = {"X-Actor": "chutich.b"}
+    actor = acting_as(client, "chutich.b")
 
     # The reason is required.
     assert_problem(
@@ -518,11 +519,15 @@ def test_a_revoked_escape_restates_the_registers_and_bad_revocations_record_noth
         422,
         "validation_error",
     )
-    # So is the acting user.
+    # So is a logged-in acting user.
     assert_problem(
-        client.post(path, json={"revoked_on": "2024-05-02", "reason": "annulled"}),
-        422,
-        "validation_error",
+        client.post(
+            path,
+            json={"revoked_on": "2024-05-02", "reason": "annulled"},
+            headers={"Authorization": ""},
+        ),
+        401,
+        "unauthorized",
     )
     # An unknown recognition, or an unknown household, in the path is 404.
     assert_problem(
@@ -621,7 +626,7 @@ def test_a_correction_needs_a_reason_and_something_to_correct(
     hid = office.register("PH-A007")["id"]
     recognition = office.recognise(hid, "poor", "2022-12-20")
     path = f"/households/{hid}/recognitions/{recognition['recognition_id']}/correction"
-    actor = {"X-Actor": "chutich.b"}
+    actor = acting_as(client, "chutich.b")
 
     assert_problem(
         client.post(path, json={"status": "near_poor"}, headers=actor), 422, "validation_error"

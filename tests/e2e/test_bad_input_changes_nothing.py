@@ -455,9 +455,9 @@ def test_an_ineligible_support_says_why(client: TestClient, case_file: CaseFile)
 @pytest.mark.parametrize(
     "headers",
     [
-        pytest.param({}, id="missing X-Actor"),
-        pytest.param({"X-Actor": ""}, id="empty X-Actor"),
-        pytest.param({"X-Actor": "   "}, id="blank X-Actor"),
+        pytest.param({"Authorization": ""}, id="no token"),
+        pytest.param({"Authorization": "Bearer not.a.token"}, id="a forged token"),
+        pytest.param({"Authorization": "Basic YWRtaW46YWRtaW4="}, id="another scheme"),
     ],
 )
 @pytest.mark.parametrize(
@@ -479,7 +479,7 @@ def test_an_ineligible_support_says_why(client: TestClient, case_file: CaseFile)
         ),
     ],
 )
-def test_a_write_without_an_acting_user_is_refused(
+def test_a_write_without_a_valid_token_is_refused(
     client: TestClient,
     case_file: CaseFile,
     path: str,
@@ -490,7 +490,8 @@ def test_a_write_without_an_acting_user_is_refused(
 
     answer = client.post(fill(path, case_file), json=fill(body, case_file), headers=headers)
 
-    assert_problem(answer, 422, "validation_error", "X-Actor")
+    assert_problem(answer, 401, "unauthorized")
+    assert answer.headers["www-authenticate"] == "Bearer"
     assert state(client, case_file) == before
 
 
@@ -673,15 +674,19 @@ def test_a_refused_registration_records_nothing(
     assert client.get("/households", params={"code": body["code"]}).json() == {"items": []}
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-Actor": ""}, {"X-Actor": "  "}])
-def test_a_registration_without_an_acting_user_records_nothing(
+@pytest.mark.parametrize(
+    "headers", [{"Authorization": ""}, {"Authorization": "Bearer x"}, {"X-Actor": "admin"}]
+)
+def test_a_registration_without_a_valid_token_records_nothing(
     client: TestClient, headers: dict[str, str]
 ) -> None:
     before = log_position(client)
 
+    if "X-Actor" in headers:
+        headers = {**headers, "Authorization": ""}  # X-Actor alone names nobody
     answer = client.post("/households", json=registration(code="PH-0300"), headers=headers)
 
-    assert_problem(answer, 422, "validation_error", "X-Actor")
+    assert_problem(answer, 401, "unauthorized")
     assert log_position(client) == before
     assert client.get("/households", params={"code": "PH-0300"}).json() == {"items": []}
 

@@ -382,8 +382,6 @@ BAD_ALLOCATIONS: list[tuple[Any, ...]] = [
     ("a reason beyond 2,000 characters", {**ALLOCATION, "reason": "x" * 2001}, ACTOR,
      "validation_error", "reason"),
     ("unknown field", {**ALLOCATION, "bank": "KBNN"}, ACTOR, "validation_error", "bank"),
-    ("no X-Actor", ALLOCATION, {}, "validation_error", "X-Actor"),
-    ("a blank X-Actor", ALLOCATION, {"X-Actor": "   "}, "validation_error", "X-Actor"),
 ]  # fmt: skip
 
 
@@ -426,7 +424,6 @@ BAD_ADJUSTMENTS: list[tuple[Any, ...]] = [
      "validation_error", "decision_no"),
     ("decided in the future", {**ADJUSTMENT, "decided_on": "2099-01-01"}, ACTOR,
      "validation_error", "decided_on"),
-    ("no X-Actor", ADJUSTMENT, {}, "validation_error", "X-Actor"),
     ("a delta above the ceiling", {**ADJUSTMENT, "delta": 10**12 + 1}, ACTOR,
      "validation_error", "delta"),
     ("a delta below minus the ceiling", {**ADJUSTMENT, "delta": -(2**63)}, ACTOR,

@@ -30,6 +30,7 @@ from api.app import create_app
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings, normalise_database_url
 from tests.bodies import household_body
+from tests.logins import TEST_PASSWORD_COST, log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTOR = {"X-Actor": "canbo.phucha"}
@@ -110,7 +111,8 @@ def _wait_until(condition: Callable[[], bool], seconds: float = 60.0) -> None:
 @pytest.fixture
 def served(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Container, Held]]:
     container = build_container(
-        Settings(database_url=normalise_database_url(database_url)), today=lambda: TODAY
+        Settings(database_url=normalise_database_url(database_url), **TEST_PASSWORD_COST),
+        today=lambda: TODAY,
     )
     held = Held()
     worker: subprocess.Popen[str] | None = None
@@ -142,7 +144,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, Cont
             _wait_until(lambda: _tracked(database_url) == 3)
             lock = _postgres_lock(database_url, held)
         with TestClient(create_app(container)) as client:
-            yield client, container, held
+            yield log_in(client, container), container, held
     finally:
         held._release()
         if lock is not None:
@@ -295,6 +297,7 @@ def test_an_allocation_made_through_another_server_is_traced_not_404(
     other = build_container(container.settings, today=lambda: TODAY)
     try:
         with TestClient(create_app(other)) as elsewhere:
+            log_in(elsewhere, other)
             with held.held():
                 made = post(elsewhere, "/allocations", allocation_body())
                 held.release_after(0.5)
