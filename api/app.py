@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from api.problems import install_problem_handlers
@@ -17,6 +20,9 @@ from api.routes import (
     registers,
 )
 from infrastructure.container import Container
+
+# The dashboard's style and script, beside the package's modules (found when installed, too).
+STATIC = Path(__file__).parent / "static"
 
 DESCRIPTION = """
 Case files for Vietnam's sustainable poverty-reduction programme (Thai Nguyen, plan 101/KH-UBND).
@@ -41,4 +47,5 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(reference.router)
     app.include_router(official_reports.router)
     app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
