@@ -311,14 +311,18 @@ def test_the_dashboard_is_a_self_contained_page(api: Api) -> None:
     assert answer.headers["content-type"].startswith("text/html")
     page = answer.text
     assert "Theo dõi giảm nghèo bền vững" in page
-    # Its one style and one script come from this backend; nothing, in them either, from elsewhere.
+    # Its style and scripts come from this backend; nothing, in them either, from elsewhere.
     assert re.findall(r'<link rel="stylesheet"[^>]*>', page) == [
         '<link rel="stylesheet" href="/static/dashboard.css">'
     ]
-    assert re.findall(r"<script[^>]* src=[^>]*>", page) == ['<script src="/static/dashboard.js">']
+    assert re.findall(r"<script[^>]* src=[^>]*>", page) == [
+        '<script src="/static/draw.js">',
+        '<script src="/static/dashboard.js">',
+    ]
     assets = {"page": page}
     for path, media_type in (
         ("/static/dashboard.css", "text/css"),
+        ("/static/draw.js", "text/javascript"),
         ("/static/dashboard.js", "text/javascript"),
     ):
         asset = api.client.get(path)
