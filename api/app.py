@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from api.auth import authorise, check_every_route_is_guarded, remove_security_from_open_operations
@@ -21,6 +23,9 @@ from api.routes import (
     users,
 )
 from infrastructure.container import Container
+
+# The dashboard's style and script, beside the package's modules (found when installed, too).
+STATIC = Path(__file__).parent / "static"
 
 DESCRIPTION = """
 Case files for Vietnam's sustainable poverty-reduction programme (Thai Nguyen, plan 101/KH-UBND).
@@ -59,6 +64,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(reference.router)
     app.include_router(official_reports.router)
     app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     check_every_route_is_guarded(app)
     _document_open_operations(app)
     return app

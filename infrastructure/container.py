@@ -32,6 +32,7 @@ from projections.log import LogReader
 from projections.machinery import InProcessProjections, Projector
 from projections.register_queries import RegisterQueries
 from projections.registers import RegisterProjection
+from projections.report_queries import ReportQueries
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Container:
     registers: RegisterQueries
     funds: FundsQueries
     indicators: IndicatorQueries
+    reports: ReportQueries
     sealer: Sealer
     consistency: ReadConsistency
     users: UserDirectory
@@ -105,6 +107,7 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         for projection in (RegisterProjection(), FundsProjection(), IndicatorsProjection())
     }
     registers = RegisterQueries(engine, units)
+    indicators = IndicatorQueries(engine, registers, units, log)
     consistency = ReadConsistency(engine, event_log.max_position, list(projectors))
     case_files.on_written.append(consistency.acknowledged.note)
     return Container(
@@ -117,7 +120,8 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         projectors=projectors,
         registers=registers,
         funds=FundsQueries(engine, units),
-        indicators=IndicatorQueries(engine, registers, units, log),
+        indicators=indicators,
+        reports=ReportQueries(registers, indicators, units),
         sealer=sealer,
         consistency=consistency,
         users=users,

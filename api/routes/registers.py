@@ -6,56 +6,19 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import Response
 
 from api.auth import ScopedArea
-from api.csv_export import STATUS_VI, Column, Language, LanguageQuery, csv_response, wants_csv
 from api.dependencies import READS_REGISTERS, ContainerDep, parse_known_at, today
+from api.exports.csv_files import LanguageQuery, register_csv, wants_csv
 from api.queries import AsOfQuery, LimitQuery, OffsetQuery, PeriodDep
 from projections.register_queries import RegisterKind
 
 router = APIRouter(tags=["registers"])
 
 TodayDep = Annotated[date, Depends(today)]
-AreaQuery = Annotated[
-    str, Query(description="unit code: province, district or commune (default the province)")
-]
 KnownAtQuery = Annotated[
     str | None, Query(description="the register as it stood at this moment (ISO 8601)")
 ]
-CSV_COLUMNS = (
-    Column("household code", "Mã hộ"),
-    Column("head's name", "Họ và tên chủ hộ"),
-    Column("commune", "Xã, phường"),
-    Column("village", "Thôn, tổ dân phố"),
-    Column("status", "Phân loại", STATUS_VI),
-    Column("since", "Từ ngày"),
-    Column("until", "Đến ngày"),
-)
-
-
-def _register_csv(result: dict[str, Any], built: ContainerDep, lang: Language) -> Response:
-    def names(item: dict[str, Any]) -> str:
-        unit = built.units.get(item["commune_code"])
-        return unit.name if unit else str(item["commune_code"])
-
-    return csv_response(
-        CSV_COLUMNS,
-        (
-            [
-                item["code"],
-                item["head_name"],
-                names(item),
-                item["village"],
-                result["kind"],
-                item["since"],
-                item["until"],
-            ]
-            for item in result["items"]
-        ),
-        f"register-{result['kind']}-{result['area']}-{result['as_of'].isoformat()}.csv",
-        lang,
-    )
 
 
 @router.get("/registers/summary", dependencies=[READS_REGISTERS])
@@ -95,7 +58,7 @@ def register(
         kind, area, as_of or on, parse_known_at(known_at), page, offset
     )
     if as_csv:
-        return _register_csv(result, built, lang)
+        return register_csv(result, built.units, lang)
     for item in result["items"]:
         del item["village"], item["head_name"]
     result["limit"] = page

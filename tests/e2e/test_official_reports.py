@@ -7,6 +7,7 @@ runs on SQLite and on PostgreSQL (the ``client`` fixture)."""
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -310,8 +311,27 @@ def test_the_dashboard_is_a_self_contained_page(api: Api) -> None:
     assert answer.headers["content-type"].startswith("text/html")
     page = answer.text
     assert "Theo dõi giảm nghèo bền vững" in page
-    for outside in ("http://", "https://", "//cdn", "@import", '<link rel="stylesheet"'):
-        assert outside not in page.replace("http://www.w3.org/2000/svg", ""), outside
+    # Its style and scripts come from this backend; nothing, in them either, from elsewhere.
+    assert re.findall(r'<link rel="stylesheet"[^>]*>', page) == [
+        '<link rel="stylesheet" href="/static/dashboard.css">'
+    ]
+    assert re.findall(r"<script[^>]* src=[^>]*>", page) == [
+        '<script src="/static/draw.js">',
+        '<script src="/static/dashboard.js">',
+    ]
+    assets = {"page": page}
+    for path, media_type in (
+        ("/static/dashboard.css", "text/css"),
+        ("/static/draw.js", "text/javascript"),
+        ("/static/dashboard.js", "text/javascript"),
+    ):
+        asset = api.client.get(path)
+        assert asset.status_code == 200, path
+        assert asset.headers["content-type"].startswith(media_type), path
+        assets[path] = asset.text
+    for name, text in assets.items():
+        for outside in ("http://", "https://", "//cdn", "@import", "url("):
+            assert outside not in text.replace("http://www.w3.org/2000/svg", ""), (name, outside)
 
 
 def test_an_unknown_area_is_a_validation_problem(api: Api) -> None:

@@ -16,7 +16,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from api.routes.official_reports import (
+from api.exports.workbooks import (
     NEAR_POOR_COLUMNS,
     POOR_COLUMNS,
     indicators_workbook,
