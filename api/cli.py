@@ -52,6 +52,10 @@ def serve(arguments: argparse.Namespace) -> int:
             _load_demo(container, arguments.demo_households, arguments.seed)
         if arguments.demo:
             _print_demo_logins(container, arguments.demo_households, arguments.seed)
+        elif not container.users.exist():
+            from api.auth import FIRST_USER_HINT
+
+            print(f"giamngheo: {FIRST_USER_HINT}", flush=True)
         if container.settings.is_sqlite:
             # The embedded default has no separate worker: project in this process.
             container.start_in_process_projections()
