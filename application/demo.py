@@ -8,10 +8,12 @@ some regular reviews in between (survey on the 15th–20th, decision on the 25th
 married in or out, dying or moving away, supports of every type from 2022 on, and the fund
 allocations of 2022–2025 that the supports with money draw on.
 
-Every fact goes through the same change builders as a caseworker's command
-(``CaseFiles.draft_household``, ``survey``, ``recognition``, ``support``, ``member_joining``,
-``departure``, ``support_reversal``, ``recognition_correction``, ``recognition_revocation``,
-``draft_allocation``) and the allocation's own rules (``draw``, ``adjust``, ``give_back``), so it
+Every fact goes through the same checks and aggregate methods as a caseworker's command: what the
+command states (``domain.household_inputs``), then the household's own method
+(``Household.register``, ``record_survey``, ``record_recognition``, ``record_support``,
+``add_member``, ``record_departure``, ``reverse_support``, ``correct_recognition``,
+``revoke_recognition``; ``CaseFiles.draft_allocation``) and the allocation's own rules (``draw``,
+``adjust``, ``give_back``), so it
 passes the same checks; a refusal while generating is a bug in this module, never something to
 skip. Supports are given only when eligible on their date (checked first with the same domain rule,
 ``domain.supports.refusal_reason``).
@@ -91,31 +93,24 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from functools import partial
 from itertools import accumulate
 from typing import Any, TypeVar, cast
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from application.case_files import HOUSEHOLD_CODE, CaseFiles
+from application.case_files import CaseFiles
 from application.commands import (
-    AddMember,
-    CorrectRecognition,
     MakeAllocation,
     MemberDetails,
-    RecordDeparture,
-    RecordRecognition,
-    RecordSupport,
-    RecordSurvey,
     RegisterHousehold,
-    ReverseSupport,
-    RevokeRecognition,
 )
-from domain.calendar import age_on
+from domain import household_inputs as inputs
+from domain.calendar import age_on, date_in_vietnam
 from domain.errors import Conflict, invalid, violated
 from domain.funds import FundAllocation
 from domain.household import FactContext, Household, HouseholdCode, Member
+from domain.household_inputs import HOUSEHOLD_CODE
+from domain.records import SupportGiven
 from domain.standards import Area, PovertyStandard, Status, standard_on
 from domain.status import MOVEMENTS, status_on, steps, windows
 from domain.supports import (
-    EligibilityFacts,
-    SurveyFacts,
     programme_lines,
     refusal_reason,
     support_catalogue,
@@ -1247,6 +1242,7 @@ class _Case:
 class _Generator:
     def __init__(self, case_files: CaseFiles, parameters: DemoParameters) -> None:
         self.case_files = case_files
+        self.today = case_files.today()
         self.parameters = parameters
         self.seed = parameters.seed
         self.communes = _Communes(case_files.units, parameters.seed)
@@ -1654,15 +1650,9 @@ class _Generator:
             "marriage": "Kết hôn, chuyển về nhà chồng",
             "moving": "Chuyển đi nơi khác làm ăn",
         }[reason]
-        change = self.case_files.departure(
-            RecordDeparture(
-                household_id=case.household.id,
-                member_id=member_id,
-                left_on=day,
-                context=self._context(case, day, reason=text),
-            )
-        )
-        change(case.household)
+        context = self._context(case, day, reason=text)
+        inputs.check_departure(day, self.today)
+        case.household.record_departure(member_id, day, context)
         case.left[reason] += 1
 
     def _birth(self, case: _Case, day: date, mother_id: str) -> None:
@@ -1699,32 +1689,20 @@ class _Generator:
         self._join(case, day, details, "Kết hôn, nhập hộ nhà chồng", "marriage")
 
     def _join(self, case: _Case, day: date, details: MemberDetails, reason: str, kind: str) -> None:
-        change, _ = self.case_files.member_joining(
-            AddMember(
-                household_id=case.household.id,
-                member=details,
-                joined_on=day,
-                context=self._context(case, day, reason=reason),
-            )
-        )
-        change(case.household)
+        context = self._context(case, day, reason=reason)
+        inputs.check_joining(details, day, self.today)
+        case.household.add_member(str(uuid4()), details, day, context)
         case.joined[kind] += 1
 
     def _survey(self, case: _Case, day: date, review: str, target: Status, reason: str) -> None:
         standard = self._standard(day)
         income, deprivations = _survey_values(case, standard, target, day)
-        change, _ = self.case_files.survey(
-            RecordSurvey(
-                household_id=case.household.id,
-                surveyed_on=day,
-                review=review,
-                income_per_capita=income,
-                deprivations=deprivations,
-                context=self._context(case, day, reason=reason, evidence="Phiếu B"),
-            )
+        context = self._context(case, day, reason=reason, evidence="Phiếu B")
+        in_force = inputs.checked_survey(day, review, income, self.today)
+        survey = case.household.record_survey(
+            str(uuid4()), in_force, day, review, income, deprivations, context
         )
-        change(case.household)
-        proposed = case.household.surveys[-1].proposed_status
+        proposed = survey.proposed_status
         if proposed != target:
             raise AssertionError(
                 f"demo generator: survey of {case.household.code} on {day} proposes {proposed}, "
@@ -1763,16 +1741,10 @@ class _Generator:
             recorded = mistake[1]
         elif show is None and rng.random() < _MISTYPED_NUMBER_CHANCE:
             number = _mistyped(decision_no)
-        change, recognition_id = self.case_files.recognition(
-            RecordRecognition(
-                household_id=household.id,
-                status=recorded,
-                decided_on=day,
-                decision_no=number,
-                context=self._context(case, day, reason=reason, evidence=number),
-            )
-        )
-        change(household)
+        context = self._context(case, day, reason=reason, evidence=number)
+        inputs.check_recognition(recorded, day, number, self.today)
+        recognition_id = str(uuid4())
+        household.record_recognition(recognition_id, recorded, day, number, context)
         if recorded != status:
             fixed_on = min(_working_day(date(day.year + 1, 2, rng.randint(16, 26))), LAST_DAY)
             why = (
@@ -1815,23 +1787,17 @@ class _Generator:
         reason: str,
     ) -> None:
         """The district office enters a decision the commune already entered; revoked later."""
-        change, copy_id = self.case_files.recognition(
-            RecordRecognition(
-                household_id=case.household.id,
-                status=status,
-                decided_on=decided_on,
-                decision_no=decision_no,
-                context=self._context(
-                    case,
-                    handled_on,
-                    reason=reason,
-                    evidence=decision_no,
-                    actor=case.district_actor,
-                    delay=0,
-                ),
-            )
+        context = self._context(
+            case,
+            handled_on,
+            reason=reason,
+            evidence=decision_no,
+            actor=case.district_actor,
+            delay=0,
         )
-        change(case.household)
+        inputs.check_recognition(status, decided_on, decision_no, self.today)
+        copy_id = str(uuid4())
+        case.household.record_recognition(copy_id, status, decided_on, decision_no, context)
         revoked_on = min(handled_on + timedelta(days=case.rng.randint(7, 40)), LAST_DAY)
         why = f"Ghi trùng Quyết định số {decision_no}: hủy bản ghi trùng"
         case.plan(revoked_on, _CORRECTION, partial(self._revoke, case, revoked_on, copy_id, why))
@@ -1846,28 +1812,22 @@ class _Generator:
         reason: str,
     ) -> None:
         evidence = decision_no or case.household.decision_numbers[recognition_id]
-        change = self.case_files.recognition_correction(
-            CorrectRecognition(
-                household_id=case.household.id,
-                recognition_id=recognition_id,
-                context=self._context(case, day, reason=reason, evidence=evidence, delay=0),
-                status=status,
-                decision_no=decision_no,
-            )
+        context = self._context(case, day, reason=reason, evidence=evidence, delay=0)
+        inputs.check_recognition_correction(status, None, decision_no, context, self.today)
+        assert context.recorded_at is not None
+        case.household.correct_recognition(
+            recognition_id,
+            date_in_vietnam(context.recorded_at),
+            context,
+            status=status,
+            decision_no=decision_no,
         )
-        change(case.household)
         case.anomalies["recognition_corrected"] += 1
 
     def _revoke(self, case: _Case, day: date, recognition_id: str, reason: str) -> None:
-        change = self.case_files.recognition_revocation(
-            RevokeRecognition(
-                household_id=case.household.id,
-                recognition_id=recognition_id,
-                revoked_on=day,
-                context=self._context(case, day, reason=reason, delay=0),
-            )
-        )
-        change(case.household)
+        context = self._context(case, day, reason=reason, delay=0)
+        inputs.check_revocation(day, context, self.today)
+        case.household.revoke_recognition(recognition_id, day, context)
         case.anomalies["recognition_revoked"] += 1
 
     # Supports, their duplicates and reversals --------------------------------------------------
@@ -1893,7 +1853,12 @@ class _Generator:
         elif code == "employment_support":
             workers = [m for m in present if 18 <= age_on(m.birth_date, day) <= 50]
             member = rng.choice(workers) if workers and rng.random() < 0.6 else None
-        if refusal_reason(kind, _eligibility(household, day, member)) is not None:
+        if (
+            refusal_reason(
+                kind, household.eligibility_on(day, member.birth_date if member else None)
+            )
+            is not None
+        ):
             return
 
         model = None
@@ -1934,22 +1899,21 @@ class _Generator:
             if allocation is None:
                 case.refused += 1
                 return
-        change, support_id = self.case_files.support(
-            RecordSupport(
-                household_id=household.id,
-                support_type=code,
-                provided_on=day,
-                context=self._context(case, handled_on, delay=0 if mode == "late" else None),
-                member_id=member.member_id if member else None,
-                amount=amount,
-                quantity=quantity,
-                unit=unit,
-                allocation_id=allocation.id if allocation is not None else None,
-                model=model,
-                certified=certified,
-            )
+        context = self._context(case, handled_on, delay=0 if mode == "late" else None)
+        given = SupportGiven(
+            provided_on=day,
+            member_id=member.member_id if member else None,
+            amount=amount,
+            quantity=quantity,
+            unit=unit,
+            allocation_id=str(allocation.id) if allocation is not None else None,
+            model=model,
+            certified=certified,
         )
-        change(household)
+        support_id = str(uuid4())
+        household.record_support(
+            support_id, inputs.checked_support(code, given, self.today), given, context
+        )
         if allocation is not None and amount is not None:
             self.funds.draw(
                 allocation, support_id, household, amount, day, kind.programme_line, case.actor
@@ -1993,7 +1957,15 @@ class _Generator:
             return
         kind = self.catalogue[support.support_type]
         member = household.members[support.member_id] if support.member_id else None
-        if refusal_reason(kind, _eligibility(household, support.provided_on, member)) is not None:
+        if (
+            refusal_reason(
+                kind,
+                household.eligibility_on(
+                    support.provided_on, member.birth_date if member else None
+                ),
+            )
+            is not None
+        ):
             return
         allocation = None
         if support.amount is not None:
@@ -2008,22 +1980,21 @@ class _Generator:
             if allocation is None:
                 case.refused += 1
                 return
-        change, copy_id = self.case_files.support(
-            RecordSupport(
-                household_id=household.id,
-                support_type=support.support_type,
-                provided_on=support.provided_on,
-                context=self._context(case, handled_on, actor=case.district_actor, delay=0),
-                member_id=support.member_id,
-                amount=support.amount,
-                quantity=support.quantity,
-                unit=support.unit,
-                allocation_id=allocation.id if allocation is not None else None,
-                model=support.model,
-                certified=support.certified,
-            )
+        context = self._context(case, handled_on, actor=case.district_actor, delay=0)
+        given = SupportGiven(
+            provided_on=support.provided_on,
+            member_id=support.member_id,
+            amount=support.amount,
+            quantity=support.quantity,
+            unit=support.unit,
+            allocation_id=str(allocation.id) if allocation is not None else None,
+            model=support.model,
+            certified=support.certified,
         )
-        change(household)
+        copy_id = str(uuid4())
+        household.record_support(
+            copy_id, inputs.checked_support(support.support_type, given, self.today), given, context
+        )
         if allocation is not None and support.amount is not None:
             self.funds.draw(
                 allocation,
@@ -2051,39 +2022,12 @@ class _Generator:
         support = household.supports[support_id]
         if support.reversed_on is not None:
             return
-        change = self.case_files.support_reversal(
-            ReverseSupport(
-                household_id=household.id,
-                support_id=support_id,
-                reversed_on=day,
-                context=self._context(case, day, reason=reason),
-            )
-        )
-        change(household)
+        context = self._context(case, day, reason=reason)
+        inputs.check_reversal(day, context, self.today)
+        household.reverse_support(support_id, day, context)
         if support.allocation_id is not None:
             self.funds.give_back(support.allocation_id, support_id, day, case.actor, reason)
         case.reversals += 1
-
-
-def _eligibility(household: Household, day: date, member: Member | None) -> EligibilityFacts:
-    """The household as it stood on the day, as the case files judge a support."""
-    on_day = status_on(household.recognitions, day)
-    survey = household.latest_survey_on(day)
-    return EligibilityFacts(
-        provided_on=day,
-        status=on_day.status,
-        newly_escaped=on_day.newly_escaped,
-        latest_survey=SurveyFacts(
-            surveyed_on=survey.surveyed_on,
-            standard=survey.standard,
-            area=survey.area,
-            income_per_capita=survey.income_per_capita,
-            deprivations=survey.deprivations,
-        )
-        if survey
-        else None,
-        member_birth_date=member.birth_date if member else None,
-    )
 
 
 def _survey_values(
