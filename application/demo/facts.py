@@ -10,20 +10,20 @@ from uuid import uuid4
 
 from application.case_files import CaseFiles
 from application.commands import MemberDetails
-from application.demo.funds import _Funds
-from application.demo.moments import _mistyped, _next_moment, _working_day
+from application.demo.funds import Funds
+from application.demo.moments import mistyped, next_moment, working_day
 from application.demo.parameters import DemoParameters
 from application.demo.population import (
-    _CORRECTION,
-    _RECOGNITION,
-    _Case,
-    _Communes,
-    _name,
-    _sex,
-    _survey_values,
+    CORRECTION,
+    RECOGNITION,
+    Case,
+    Communes,
+    draw_sex,
+    person_name,
+    survey_values,
 )
-from application.demo.rates import _DUPLICATE_RECOGNITION_CHANCE, _MISTYPED_NUMBER_CHANCE, LAST_DAY
-from application.demo.reference import _STATUS_VI, KINH
+from application.demo.rates import DUPLICATE_RECOGNITION_CHANCE, LAST_DAY, MISTYPED_NUMBER_CHANCE
+from application.demo.reference import KINH, STATUS_VI
 from domain import household_inputs as inputs
 from domain.calendar import date_in_vietnam
 from domain.household import FactContext
@@ -31,7 +31,7 @@ from domain.standards import PovertyStandard, Status, standard_on
 from domain.supports import support_catalogue
 
 
-class _Recorder:
+class Recorder:
     """Records a household's facts: what each command states is checked, then the household's
     own method checks its rules and records the event, on the draft saved with its batch."""
 
@@ -40,8 +40,8 @@ class _Recorder:
         self.today = case_files.today()
         self.parameters = parameters
         self.seed = parameters.seed
-        self.communes = _Communes(case_files.units, parameters.seed)
-        self.funds = _Funds(case_files, self.communes, parameters)
+        self.communes = Communes(case_files.units, parameters.seed)
+        self.funds = Funds(case_files, self.communes, parameters)
         self.sequences: Counter[str] = Counter()
         self.id_serials: Counter[str] = Counter()
         self.id_offsets: dict[str, int] = {}
@@ -80,7 +80,7 @@ class _Recorder:
 
     def _context(
         self,
-        case: _Case,
+        case: Case,
         day: date,
         *,
         reason: str | None = None,
@@ -90,12 +90,12 @@ class _Recorder:
     ) -> FactContext:
         """Who records a fact handled on ``day``, and when: after a short delay (unless given),
         at office hours, after the household's previous fact."""
-        case.clock = _next_moment(case.clock, day, case.rng, delay)
+        case.clock = next_moment(case.clock, day, case.rng, delay)
         return FactContext(
             actor=actor or case.actor, reason=reason, evidence=evidence, recorded_at=case.clock
         )
 
-    def _leave(self, case: _Case, day: date, member_id: str, reason: str) -> None:
+    def _leave(self, case: Case, day: date, member_id: str, reason: str) -> None:
         member = case.household.members[member_id]
         if not member.present_on(day) or member.relation == "head":
             return
@@ -109,15 +109,15 @@ class _Recorder:
         case.household.record_departure(member_id, day, context)
         case.left[reason] += 1
 
-    def _birth(self, case: _Case, day: date, mother_id: str) -> None:
+    def _birth(self, case: Case, day: date, mother_id: str) -> None:
         mother = case.household.members[mother_id]
         if not mother.present_on(day):
             return
         relation = "grandchild" if mother.relation == "child_in_law" else "child"
-        sex = _sex(case.rng, 0.51)
+        sex = draw_sex(case.rng, 0.51)
         birth_date = max(day - timedelta(days=case.rng.randint(0, 20)), date(day.year, 1, 1))
         details = MemberDetails(
-            name=_name(case.rng, case.ethnicity, sex, case.surname),
+            name=person_name(case.rng, case.ethnicity, sex, case.surname),
             birth_date=birth_date,
             sex=sex,
             ethnicity=case.ethnicity,
@@ -125,7 +125,7 @@ class _Recorder:
         )
         self._join(case, day, details, "Sinh con", "birth")
 
-    def _bride(self, case: _Case, day: date) -> None:
+    def _bride(self, case: Case, day: date) -> None:
         rng = case.rng
         ethnicity = case.ethnicity if rng.random() < 0.75 else KINH
         age = rng.randint(19, 29)
@@ -133,7 +133,7 @@ class _Recorder:
         birth_date = date(birth_year, 1, 1) + timedelta(days=rng.randrange(365))
         national_id = self._national_id(birth_date, "female") if rng.random() < 0.9 else None
         details = MemberDetails(
-            name=_name(rng, ethnicity, "female", None),
+            name=person_name(rng, ethnicity, "female", None),
             birth_date=birth_date,
             sex="female",
             ethnicity=ethnicity,
@@ -142,15 +142,15 @@ class _Recorder:
         )
         self._join(case, day, details, "Kết hôn, nhập hộ nhà chồng", "marriage")
 
-    def _join(self, case: _Case, day: date, details: MemberDetails, reason: str, kind: str) -> None:
+    def _join(self, case: Case, day: date, details: MemberDetails, reason: str, kind: str) -> None:
         context = self._context(case, day, reason=reason)
         inputs.check_joining(details, day, self.today)
         case.household.add_member(str(uuid4()), details, day, context)
         case.joined[kind] += 1
 
-    def _survey(self, case: _Case, day: date, review: str, target: Status, reason: str) -> None:
+    def _survey(self, case: Case, day: date, review: str, target: Status, reason: str) -> None:
         standard = self._standard(day)
-        income, deprivations = _survey_values(case, standard, target, day)
+        income, deprivations = survey_values(case, standard, target, day)
         context = self._context(case, day, reason=reason, evidence="Phiếu B")
         in_force = inputs.checked_survey(day, review, income, self.today)
         survey = case.household.record_survey(
@@ -175,7 +175,7 @@ class _Recorder:
 
     def _recognition(
         self,
-        case: _Case,
+        case: Case,
         day: date,
         status: Status,
         decision_no: str,
@@ -193,21 +193,21 @@ class _Recorder:
         mistake = show.mistyped_status if show is not None and review == "annual" else None
         if mistake is not None and mistake[0] == t:
             recorded = mistake[1]
-        elif show is None and rng.random() < _MISTYPED_NUMBER_CHANCE:
-            number = _mistyped(decision_no)
+        elif show is None and rng.random() < MISTYPED_NUMBER_CHANCE:
+            number = mistyped(decision_no)
         context = self._context(case, day, reason=reason, evidence=number)
         inputs.check_recognition(recorded, day, number, self.today)
         recognition_id = str(uuid4())
         household.record_recognition(recognition_id, recorded, day, number, context)
         if recorded != status:
-            fixed_on = min(_working_day(date(day.year + 1, 2, rng.randint(16, 26))), LAST_DAY)
+            fixed_on = min(working_day(date(day.year + 1, 2, rng.randint(16, 26))), LAST_DAY)
             why = (
-                f"Nhập sai mức sống: Quyết định số {decision_no} công nhận {_STATUS_VI[status]}, "
-                f"không phải {_STATUS_VI[recorded]}"
+                f"Nhập sai mức sống: Quyết định số {decision_no} công nhận {STATUS_VI[status]}, "
+                f"không phải {STATUS_VI[recorded]}"
             )
             case.plan(
                 fixed_on,
-                _CORRECTION,
+                CORRECTION,
                 partial(self._correct, case, fixed_on, recognition_id, status, None, why),
             )
         elif number != decision_no:
@@ -215,25 +215,25 @@ class _Recorder:
             why = f"Sửa số quyết định nhập nhầm {number}: đúng là {decision_no}"
             case.plan(
                 fixed_on,
-                _CORRECTION,
+                CORRECTION,
                 partial(self._correct, case, fixed_on, recognition_id, None, decision_no, why),
             )
         twice = (
             show.duplicate_recognition == t and review == "annual"
             if show is not None
-            else rng.random() < _DUPLICATE_RECOGNITION_CHANCE
+            else rng.random() < DUPLICATE_RECOGNITION_CHANCE
         )
         if twice:
             entered_on = min(day + timedelta(days=rng.randint(1, 5)), LAST_DAY)
             case.plan(
                 entered_on,
-                _RECOGNITION,
+                RECOGNITION,
                 partial(self._recognition_again, case, entered_on, recorded, day, number, reason),
             )
 
     def _recognition_again(
         self,
-        case: _Case,
+        case: Case,
         handled_on: date,
         status: Status,
         decided_on: date,
@@ -254,11 +254,11 @@ class _Recorder:
         case.household.record_recognition(copy_id, status, decided_on, decision_no, context)
         revoked_on = min(handled_on + timedelta(days=case.rng.randint(7, 40)), LAST_DAY)
         why = f"Ghi trùng Quyết định số {decision_no}: hủy bản ghi trùng"
-        case.plan(revoked_on, _CORRECTION, partial(self._revoke, case, revoked_on, copy_id, why))
+        case.plan(revoked_on, CORRECTION, partial(self._revoke, case, revoked_on, copy_id, why))
 
     def _correct(
         self,
-        case: _Case,
+        case: Case,
         day: date,
         recognition_id: str,
         status: Status | None,
@@ -278,7 +278,7 @@ class _Recorder:
         )
         case.anomalies["recognition_corrected"] += 1
 
-    def _revoke(self, case: _Case, day: date, recognition_id: str, reason: str) -> None:
+    def _revoke(self, case: Case, day: date, recognition_id: str, reason: str) -> None:
         context = self._context(case, day, reason=reason, delay=0)
         inputs.check_revocation(day, context, self.today)
         case.household.revoke_recognition(recognition_id, day, context)

@@ -9,23 +9,23 @@ from uuid import UUID
 
 from application.case_files import CaseFiles
 from application.commands import MakeAllocation
-from application.demo.moments import _BEFORE_ALL, _next_moment, _round_money, _working_day
+from application.demo.moments import BEFORE_ALL, next_moment, round_money, working_day
 from application.demo.parameters import DemoParameters
-from application.demo.population import _Communes, _risk_index
+from application.demo.population import Communes, risk_index
 from application.demo.rates import (
-    _FUNDING,
-    _INVESTMENT,
-    _INVESTMENT_DISTRICTS,
-    _LEAST,
-    _LEAST_TIGHT,
-    _MARGIN,
-    _REDUCED_SHARE,
-    _TIGHT_MARGIN,
-    _TIGHT_SHARE,
+    FUNDING,
+    INVESTMENT,
+    INVESTMENT_DISTRICTS,
+    LEAST,
+    LEAST_TIGHT,
+    MARGIN,
+    REDUCED_SHARE,
+    TIGHT_MARGIN,
+    TIGHT_SHARE,
     YEARS,
-    _Funding,
+    Funding,
 )
-from application.demo.reference import _SOURCE_NAMES
+from application.demo.reference import SOURCE_NAMES
 from domain.funds import FundAllocation
 from domain.household import FactContext, Household
 from domain.supports import programme_lines
@@ -41,7 +41,7 @@ class _Group:
 
     year: int
     line: str
-    funding: _Funding
+    funding: Funding
     tight: bool
     allocations: list[FundAllocation]
     rng: random.Random
@@ -50,10 +50,10 @@ class _Group:
     top_ups: int = 0
 
 
-class _Funds:
+class Funds:
     """The allocations of the load: made when first needed, drawn on, adjusted."""
 
-    def __init__(self, case_files: CaseFiles, communes: _Communes, parameters: DemoParameters):
+    def __init__(self, case_files: CaseFiles, communes: Communes, parameters: DemoParameters):
         self.case_files = case_files
         self.units = case_files.units
         self.seed = parameters.seed
@@ -67,7 +67,7 @@ class _Funds:
         # Each unit's expected share of the province's households, weighted by poverty risk.
         self.exposure: dict[str, float] = {}
         for unit in communes.units:
-            weight = communes.shares[unit.code] * _risk_index(unit)
+            weight = communes.shares[unit.code] * risk_index(unit)
             for code in self.units.ancestors(unit.code):
                 self.exposure[code] = self.exposure.get(code, 0.0) + weight
 
@@ -75,11 +75,11 @@ class _Funds:
         self, year: int, line: str, commune: AdminUnit, amount: int, livestock: bool
     ) -> FundAllocation | None:
         """The allocation a support of ``amount`` draws on; None when none has enough left."""
-        funding = _FUNDING[line]
+        funding = FUNDING[line]
         district = commune.parent_code or PROVINCE_CODE
         groups = [self._group(year, line, commune.code if funding.level == "commune" else district)]
-        if livestock and district in _INVESTMENT_DISTRICTS:
-            groups.insert(0, self._group(year, line, district, _INVESTMENT))
+        if livestock and district in INVESTMENT_DISTRICTS:
+            groups.insert(0, self._group(year, line, district, INVESTMENT))
         for group in groups:
             for allocation in group.allocations:
                 if allocation.remaining >= amount:
@@ -132,12 +132,12 @@ class _Funds:
             rng = group.rng
             for allocation in group.allocations:
                 left = allocation.remaining
-                if left <= allocation.allocated // 5 or rng.random() >= _REDUCED_SHARE:
+                if left <= allocation.allocated // 5 or rng.random() >= REDUCED_SHARE:
                     continue
                 delta = -(int(left * rng.uniform(0.4, 0.8)) // 1_000_000 * 1_000_000)
                 if delta == 0:
                     continue
-                decided_on = _working_day(date(group.year, 12, rng.randint(1, 18)))
+                decided_on = working_day(date(group.year, 12, rng.randint(1, 18)))
                 self._adjust(
                     group,
                     allocation,
@@ -148,24 +148,24 @@ class _Funds:
                 self.reductions += 1
 
     def _group(
-        self, year: int, line: str, unit_code: str, funding: _Funding | None = None
+        self, year: int, line: str, unit_code: str, funding: Funding | None = None
     ) -> _Group:
-        funding = funding or _FUNDING[line]
+        funding = funding or FUNDING[line]
         key = (year, line, unit_code, funding.sources[0][0])
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = self._make(year, line, unit_code, funding)
         return group
 
-    def _make(self, year: int, line: str, unit_code: str, funding: _Funding) -> _Group:
+    def _make(self, year: int, line: str, unit_code: str, funding: Funding) -> _Group:
         rng = random.Random(
             f"giamngheo-demo/{self.seed}/allocation/{year}/{line}/{unit_code}/"
             f"{funding.sources[0][0]}"
         )
         unit = self.units.get(unit_code)
         assert unit is not None
-        tight = rng.random() < _TIGHT_SHARE
-        low, high = _TIGHT_MARGIN if tight else _MARGIN
+        tight = rng.random() < TIGHT_SHARE
+        low, high = TIGHT_MARGIN if tight else MARGIN
         province = self.exposure.get(PROVINCE_CODE, 0.0) or 1.0
         expected = (
             self.households
@@ -176,14 +176,14 @@ class _Funds:
         )
         # Districts decide their communes' allocations; the province decides the districts'.
         actor = f"demo/tckh.{unit.parent_code}" if unit.level == "commune" else "demo/stc.19"
-        group = _Group(year, line, funding, tight, [], rng, actor, _BEFORE_ALL)
+        group = _Group(year, line, funding, tight, [], rng, actor, BEFORE_ALL)
         for source, share in funding.sources:
             need = expected * funding.mean_amount * share * rng.uniform(low, high)
-            least = (_LEAST_TIGHT if tight else _LEAST) * funding.mean_amount * share
-            amount = _round_money(max(need, least))
-            decided_on = _working_day(date(year, 1, rng.randint(5, 20)))
+            least = (LEAST_TIGHT if tight else LEAST) * funding.mean_amount * share
+            amount = round_money(max(need, least))
+            decided_on = working_day(date(year, 1, rng.randint(5, 20)))
             number = f"{rng.randint(8, 260)}/QĐ-UBND"
-            group.clock = _next_moment(group.clock, decided_on, rng, rng.randint(0, 4))
+            group.clock = next_moment(group.clock, decided_on, rng, rng.randint(0, 4))
             allocation = self.case_files.draft_allocation(
                 MakeAllocation(
                     source=source,
@@ -196,7 +196,7 @@ class _Funds:
                     context=FactContext(
                         actor=actor,
                         reason=f"Giao dự toán năm {year} – {self.line_names[line]} – "
-                        f"{unit.name}: {_SOURCE_NAMES[source]}",
+                        f"{unit.name}: {SOURCE_NAMES[source]}",
                         evidence=number,
                         recorded_at=group.clock,
                     ),
@@ -213,8 +213,8 @@ class _Funds:
         allocation = group.allocations[0]
         group.top_ups += 1
         first, last = ((6, 7), (8, 10))[min(group.top_ups, 2) - 1]
-        decided_on = _working_day(date(group.year, rng.randint(first, last), rng.randint(1, 25)))
-        delta = _round_money(
+        decided_on = working_day(date(group.year, rng.randint(first, last), rng.randint(1, 25)))
+        delta = round_money(
             max(amount - allocation.remaining, allocation.allocated * rng.uniform(0.25, 0.4))
         )
         self._adjust(
@@ -223,7 +223,7 @@ class _Funds:
             delta,
             decided_on,
             f"Bổ sung dự toán năm {group.year} – {self.line_names[group.line]}: "
-            f"{_SOURCE_NAMES[allocation.source]}",
+            f"{SOURCE_NAMES[allocation.source]}",
         )
         self.top_ups += 1
         return allocation
@@ -238,7 +238,7 @@ class _Funds:
     ) -> None:
         rng = group.rng
         number = f"{rng.randint(300, 2900)}/QĐ-UBND"
-        group.clock = _next_moment(group.clock, decided_on, rng, rng.randint(0, 4))
+        group.clock = next_moment(group.clock, decided_on, rng, rng.randint(0, 4))
         context = FactContext(
             actor=group.actor, reason=reason, evidence=number, recorded_at=group.clock
         )

@@ -11,55 +11,55 @@ from application.commands import (
     MemberDetails,
     RegisterHousehold,
 )
-from application.demo.moments import _BEFORE_ALL, _next_moment
+from application.demo.moments import BEFORE_ALL, next_moment
 from application.demo.population import (
-    _JOIN,
-    _LEAVE,
-    _RECOGNITION,
-    _SURVEY,
-    _Case,
-    _code,
-    _day_between,
-    _draw_profile,
-    _household_random,
-    _name,
-    _sex,
-    _showcase,
-    _weighted,
+    JOIN,
+    LEAVE,
+    RECOGNITION,
+    SURVEY,
+    Case,
+    day_between,
+    draw_profile,
+    draw_sex,
+    household_code,
+    household_random,
+    person_name,
+    showcase_at,
+    weighted,
 )
 from application.demo.rates import (
-    _DISTRICTS,
-    _OTHER_DISTRICT,
-    _SURVEYED_WITHOUT_CAUSE,
     AVERAGE,
+    DISTRICTS,
     FIRST_YEAR,
     LAST_DAY,
     NEAR,
     NONE,
+    OTHER_DISTRICT,
     POOR,
+    SURVEYED_WITHOUT_CAUSE,
     TARGET_STATUSES,
     YEARS,
-    _District,
+    District,
 )
-from application.demo.reference import _SURNAMES, KINH
-from application.demo.supports import _Supporter
+from application.demo.reference import KINH, SURNAMES
+from application.demo.supports import Supporter
 from domain.calendar import age_on
 from domain.household import FactContext
 
 
-class _Generator(_Supporter):
+class Generator(Supporter):
     """Generates one household at a time: registration, then each year of its history."""
 
     # The household and its registration ---------------------------------------------------
 
-    def household(self, index: int) -> _Case:
-        rng = _household_random(self.seed, index)
-        showcase = _showcase(index)
+    def household(self, index: int) -> Case:
+        rng = household_random(self.seed, index)
+        showcase = showcase_at(index)
         unit = self.communes.choose(rng, showcase)
         self.sequences[unit.code] += 1
-        code = _code(self.parameters.code_prefix, unit.code, self.sequences[unit.code])
-        district = _DISTRICTS.get(unit.parent_code or "", _OTHER_DISTRICT)
-        profile = _draw_profile(rng, unit, district, showcase)
+        code = household_code(self.parameters.code_prefix, unit.code, self.sequences[unit.code])
+        district = DISTRICTS.get(unit.parent_code or "", OTHER_DISTRICT)
+        profile = draw_profile(rng, unit, district, showcase)
         ethnicity = profile.ethnicity
 
         registered_on = date(2021, 8, 2) + timedelta(days=rng.randrange(45))
@@ -69,7 +69,7 @@ class _Generator(_Supporter):
         context = FactContext(
             actor=f"demo/cbgn.{unit.code}",
             reason=f"Lập danh sách hộ, rà soát năm {FIRST_YEAR}",
-            recorded_at=_next_moment(_BEFORE_ALL, registered_on, rng),
+            recorded_at=next_moment(BEFORE_ALL, registered_on, rng),
         )
         household, claim = self.case_files.draft_household(
             RegisterHousehold(
@@ -82,7 +82,7 @@ class _Generator(_Supporter):
             )
         )
         assert context.recorded_at is not None
-        case = _Case(
+        case = Case(
             rng=rng,
             unit=unit,
             area=household.area,
@@ -107,28 +107,28 @@ class _Generator(_Supporter):
         rng: random.Random,
         composition: str,
         ethnicity: str,
-        district: _District,
+        district: District,
         on: date,
     ) -> tuple[list[MemberDetails], str]:
         """The members at registration, head first, and the family name the children take."""
         if composition == "single_elderly":
-            head_age, head_sex = rng.randint(62, 90), _sex(rng, 0.35)
+            head_age, head_sex = rng.randint(62, 90), draw_sex(rng, 0.35)
         elif composition == "single_adult":
-            head_age, head_sex = rng.randint(25, 58), _sex(rng, 0.6)
+            head_age, head_sex = rng.randint(25, 58), draw_sex(rng, 0.6)
         elif composition == "couple_elderly":
-            head_age, head_sex = rng.randint(58, 85), _sex(rng, 0.85)
+            head_age, head_sex = rng.randint(58, 85), draw_sex(rng, 0.85)
         elif composition == "couple_young":
-            head_age, head_sex = rng.randint(21, 32), _sex(rng, 0.85)
+            head_age, head_sex = rng.randint(21, 32), draw_sex(rng, 0.85)
         elif composition == "skipped_generation":
-            head_age, head_sex = rng.randint(55, 78), _sex(rng, 0.6)
+            head_age, head_sex = rng.randint(55, 78), draw_sex(rng, 0.6)
         elif composition == "three_generations":
-            head_age, head_sex = rng.randint(28, 55), _sex(rng, 0.85)
+            head_age, head_sex = rng.randint(28, 55), draw_sex(rng, 0.85)
         else:  # nuclear, and showcases
-            head_age, head_sex = rng.randint(26, 58), _sex(rng, 0.8)
+            head_age, head_sex = rng.randint(26, 58), draw_sex(rng, 0.8)
         if composition == "showcase":
             head_age = rng.randint(34, 45)
 
-        head_surname = rng.choice(_SURNAMES.get(ethnicity, _SURNAMES[KINH]))
+        head_surname = rng.choice(SURNAMES.get(ethnicity, SURNAMES[KINH]))
         members = [self._person(rng, "head", head_age, head_sex, ethnicity, head_surname, on)]
         surname = head_surname
         with_spouse = composition in (
@@ -142,10 +142,10 @@ class _Generator(_Supporter):
             spouse_ethnicity = ethnicity
             if rng.random() < 0.12:
                 spouse_ethnicity = (
-                    KINH if ethnicity != KINH else _weighted(rng, district.minority_mix)
+                    KINH if ethnicity != KINH else weighted(rng, district.minority_mix)
                 )
             spouse_age = max(18, head_age + rng.randint(-8, 3))
-            spouse_surname = rng.choice(_SURNAMES.get(spouse_ethnicity, _SURNAMES[KINH]))
+            spouse_surname = rng.choice(SURNAMES.get(spouse_ethnicity, SURNAMES[KINH]))
             if spouse_sex == "male":
                 surname = spouse_surname
             members.append(
@@ -158,16 +158,18 @@ class _Generator(_Supporter):
         if composition == "showcase":
             children = [rng.randint(16, 19), rng.randint(6, 11), rng.randint(1, 4)]
         elif composition == "nuclear":
-            count = _weighted(rng, ((1, 25), (2, 45), (3, 20), (4, 10)))
+            count = weighted(rng, ((1, 25), (2, 45), (3, 20), (4, 10)))
             children = [rng.randint(0, max(0, min(head_age - 20, 28))) for _ in range(count)]
         elif composition == "three_generations":
-            count = _weighted(rng, ((1, 35), (2, 45), (3, 20)))
+            count = weighted(rng, ((1, 35), (2, 45), (3, 20)))
             children = [rng.randint(0, max(0, min(head_age - 20, 25))) for _ in range(count)]
         for age in sorted(children, reverse=True):
-            members.append(self._person(rng, "child", age, _sex(rng, 0.51), ethnicity, surname, on))
+            members.append(
+                self._person(rng, "child", age, draw_sex(rng, 0.51), ethnicity, surname, on)
+            )
         if composition == "skipped_generation":
             for _ in range(rng.randint(1, 2)):
-                age, sex = rng.randint(1, 15), _sex(rng, 0.51)
+                age, sex = rng.randint(1, 15), draw_sex(rng, 0.51)
                 members.append(self._person(rng, "grandchild", age, sex, ethnicity, surname, on))
         if composition == "three_generations":
             parents = rng.randint(1, 2)
@@ -195,7 +197,7 @@ class _Generator(_Supporter):
         last = min(date(birth_year, 12, 31), on - timedelta(days=1))
         first = date(birth_year, 1, 1)
         birth_date = first + timedelta(days=rng.randrange((last - first).days + 1))
-        name = _name(rng, ethnicity, sex, surname)
+        name = person_name(rng, ethnicity, sex, surname)
         national_id = None
         if age_on(birth_date, on) >= 14 and rng.random() < 0.88:
             national_id = self._national_id(birth_date, sex)
@@ -212,7 +214,7 @@ class _Generator(_Supporter):
 
     # A year of reviews, supports and member changes ------------------------------------------
 
-    def _year(self, case: _Case, t: int, year: int) -> None:
+    def _year(self, case: Case, t: int, year: int) -> None:
         household = case.household
         rng = case.rng
         start = max(date(year, 1, 1), household.registered_on + timedelta(days=1))
@@ -234,8 +236,8 @@ class _Generator(_Supporter):
                 elif 18 <= age <= 35 and draw < 0.03:
                     reason = "moving"
             if reason is not None:
-                day = _day_between(rng, start, end)
-                case.plan(day, _LEAVE, partial(self._leave, case, day, member.member_id, reason))
+                day = day_between(rng, start, end)
+                case.plan(day, LEAVE, partial(self._leave, case, day, member.member_id, reason))
         mothers = [
             m
             for m in present
@@ -244,8 +246,8 @@ class _Generator(_Supporter):
             and 20 <= age_on(m.birth_date, start) <= 38
         ]
         if mothers and rng.random() < 0.09:
-            day = _day_between(rng, start, end)
-            case.plan(day, _JOIN, partial(self._birth, case, day, rng.choice(mothers).member_id))
+            day = day_between(rng, start, end)
+            case.plan(day, JOIN, partial(self._birth, case, day, rng.choice(mothers).member_id))
         grooms = [
             m
             for m in present
@@ -253,8 +255,8 @@ class _Generator(_Supporter):
         ]
         in_law = any(m.relation == "child_in_law" for m in present)
         if grooms and not in_law and rng.random() < 0.07:
-            day = _day_between(rng, start, end)
-            case.plan(day, _JOIN, partial(self._bride, case, day))
+            day = day_between(rng, start, end)
+            case.plan(day, JOIN, partial(self._bride, case, day))
 
         # Supports, from 2022: offered to the household, given when eligible on the day.
         if year > FIRST_YEAR:
@@ -270,12 +272,12 @@ class _Generator(_Supporter):
             reason = f"Rà soát thường xuyên tháng {month}/{year}"
             case.plan(
                 survey_day,
-                _SURVEY,
+                SURVEY,
                 partial(self._survey, case, survey_day, "regular", target, reason),
             )
             case.plan(
                 decided_on,
-                _RECOGNITION,
+                RECOGNITION,
                 partial(
                     self._recognition, case, decided_on, target, decision_no, reason, t, "regular"
                 ),
@@ -286,22 +288,22 @@ class _Generator(_Supporter):
             or case.showcase is not None
             or before in (POOR, NEAR, AVERAGE)
             or target in (POOR, NEAR, AVERAGE)
-            or rng.random() < _SURVEYED_WITHOUT_CAUSE
+            or rng.random() < SURVEYED_WITHOUT_CAUSE
         )
         if surveyed:
             first = max(date(year, 9, 1), household.registered_on + timedelta(days=1))
-            survey_day = _day_between(rng, first, date(year, 11, 25))
+            survey_day = day_between(rng, first, date(year, 11, 25))
             decided_on, decision_no = self._decision(case.unit.code, year, 12)
             reason = f"Rà soát định kỳ năm {year}"
             case.plan(
                 survey_day,
-                _SURVEY,
+                SURVEY,
                 partial(self._survey, case, survey_day, "annual", target, reason),
             )
             if target in TARGET_STATUSES or target != case.recognised:
                 case.plan(
                     decided_on,
-                    _RECOGNITION,
+                    RECOGNITION,
                     partial(
                         self._recognition,
                         case,
@@ -317,7 +319,7 @@ class _Generator(_Supporter):
 
         self._handle(case, end)
 
-    def _handle(self, case: _Case, until: date | None) -> None:
+    def _handle(self, case: Case, until: date | None) -> None:
         """Records what is planned, in the order it is handled, up to ``until`` (or all)."""
         items = case.items
         while items and (until is None or items[0][0] <= until):

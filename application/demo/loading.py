@@ -10,10 +10,16 @@ from datetime import date
 from typing import Any, cast
 
 from application.case_files import CaseFiles
-from application.demo.funds import _Funds
-from application.demo.histories import _Generator
+from application.demo.funds import Funds
+from application.demo.histories import Generator
 from application.demo.parameters import DEMO_ACTOR_PREFIX, DemoParameters, DemoSummary
-from application.demo.population import _Case, _code, _Communes, _household_random, _showcase
+from application.demo.population import (
+    Case,
+    Communes,
+    household_code,
+    household_random,
+    showcase_at,
+)
 from application.demo.rates import LAST_DAY, NEAR, RECORDED_BY, YEARS
 from domain.errors import Conflict, invalid, violated
 from domain.household import Household, HouseholdCode
@@ -44,7 +50,7 @@ def load_demo(
     parameters = parameters or DemoParameters()
     _check(parameters, case_files)
     started = time.perf_counter()
-    generator = _Generator(case_files, parameters)
+    generator = Generator(case_files, parameters)
     summary = DemoSummary(seed=parameters.seed, windows_as_of=case_files.today())
     first_code = next(household_codes(parameters, case_files.units), None)
     if first_code is not None and case_files.find_by_code(first_code) is not None:
@@ -110,12 +116,12 @@ def load_demo(
 
 def household_codes(parameters: DemoParameters, units: UnitRegistry | None = None) -> Iterator[str]:
     """The codes ``load_demo`` gives its households, in order, without generating them."""
-    communes = _Communes(units or thai_nguyen_units(), parameters.seed)
+    communes = Communes(units or thai_nguyen_units(), parameters.seed)
     sequences: Counter[str] = Counter()
     for index in range(parameters.households):
-        unit = communes.choose(_household_random(parameters.seed, index), _showcase(index))
+        unit = communes.choose(household_random(parameters.seed, index), showcase_at(index))
         sequences[unit.code] += 1
-        yield _code(parameters.code_prefix, unit.code, sequences[unit.code])
+        yield household_code(parameters.code_prefix, unit.code, sequences[unit.code])
 
 
 def _check(parameters: DemoParameters, case_files: CaseFiles) -> None:
@@ -124,7 +130,7 @@ def _check(parameters: DemoParameters, case_files: CaseFiles) -> None:
     if parameters.batch_size < 1:
         raise invalid(("batch_size",), "batch_size must be at least 1")
     if not _CODE_PREFIX.match(parameters.code_prefix) or not HOUSEHOLD_CODE.match(
-        _code(parameters.code_prefix, "00000", 1)
+        household_code(parameters.code_prefix, "00000", 1)
     ):
         raise invalid(
             ("code_prefix",), "code_prefix is up to 20 letters, digits, '.', '_', '/' or '-'"
@@ -140,7 +146,7 @@ def _check(parameters: DemoParameters, case_files: CaseFiles) -> None:
 # Summary ---------------------------------------------------------------------------------------
 
 
-def _tally(summary: DemoSummary, case: _Case) -> None:
+def _tally(summary: DemoSummary, case: Case) -> None:
     household = case.household
     summary.households += 1
     summary.facts += len(household.pending_events)
@@ -186,7 +192,7 @@ def _tally(summary: DemoSummary, case: _Case) -> None:
         summary.year_end.setdefault(year, Counter())[status] += 1
 
 
-def _tally_funds(summary: DemoSummary, funds: _Funds) -> None:
+def _tally_funds(summary: DemoSummary, funds: Funds) -> None:
     summary.allocations = len(funds.by_id)
     summary.allocated = sum(allocation.allocated for allocation in funds.by_id.values())
     summary.allocation_increases = funds.top_ups

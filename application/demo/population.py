@@ -12,39 +12,39 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from application.demo.rates import (
-    _COMPOSITIONS,
-    _DEPRIVATION_WEIGHTS,
-    _DISTRICTS,
-    _ESCAPE,
-    _ESCAPE_RISK_EXPONENT,
-    _ESCAPES_TO_NEAR,
-    _MINORITY_RISK,
-    _NEAR_2021,
-    _NEAR_ESCAPES,
-    _NEAR_FALLS,
-    _NEW_NEAR,
-    _NEW_POOR,
-    _OTHER_DISTRICT,
-    _POOR_2021,
-    _REGULAR_REVIEW_SHARE,
-    _REPOVERTY_FACTOR,
-    _URBAN_RISK,
     AVERAGE,
+    COMPOSITIONS,
+    DEPRIVATION_WEIGHTS,
+    DISTRICTS,
+    ESCAPE,
+    ESCAPE_RISK_EXPONENT,
+    ESCAPES_TO_NEAR,
+    MINORITY_RISK,
     NEAR,
+    NEAR_2021,
+    NEAR_ESCAPES,
+    NEAR_FALLS,
+    NEW_NEAR,
+    NEW_POOR,
     NONE,
+    OTHER_DISTRICT,
     POOR,
+    POOR_2021,
+    REGULAR_REVIEW_SHARE,
+    REPOVERTY_FACTOR,
     TARGET_STATUSES,
+    URBAN_RISK,
     YEARS,
-    _District,
+    District,
 )
 from application.demo.reference import (
-    _GIVEN,
-    _HMONG_GIVEN,
-    _KINH_MIDDLE,
-    _SURNAMES,
-    _VILLAGE_NAMES,
+    GIVEN,
     HMONG,
+    HMONG_GIVEN,
     KINH,
+    KINH_MIDDLE,
+    SURNAMES,
+    VILLAGE_NAMES,
 )
 from application.demo.showcases import SHOWCASES, Showcase
 from domain.calendar import age_on
@@ -53,20 +53,20 @@ from domain.standards import Area, PovertyStandard, Status
 from domain.units import AdminUnit, UnitRegistry
 
 
-def _code(prefix: str, commune_code: str, sequence: int) -> str:
+def household_code(prefix: str, commune_code: str, sequence: int) -> str:
     return f"{prefix}{commune_code}-{sequence:06d}"
 
 
-def _household_random(seed: int, index: int) -> random.Random:
+def household_random(seed: int, index: int) -> random.Random:
     # A string seed is hashed with SHA-512: stable across runs, platforms and Python versions.
     return random.Random(f"giamngheo-demo/{seed}/{index}")
 
 
-def _showcase(index: int) -> Showcase | None:
+def showcase_at(index: int) -> Showcase | None:
     return SHOWCASES[index] if index < len(SHOWCASES) else None
 
 
-class _Communes:
+class Communes:
     """The province's communes, each with a household weight and its villages (seeded)."""
 
     def __init__(self, units: UnitRegistry, seed: int) -> None:
@@ -81,7 +81,7 @@ class _Communes:
                 count = rng.randint(8, 25)
                 self.villages[unit.code] = tuple(f"Tổ dân phố số {n}" for n in range(1, count + 1))
             else:
-                names = rng.sample(_VILLAGE_NAMES, rng.randint(6, 14))
+                names = rng.sample(VILLAGE_NAMES, rng.randint(6, 14))
                 self.villages[unit.code] = tuple(f"Xóm {name}" for name in names)
         self.cumulative: list[float] = []
         total = 0.0
@@ -103,19 +103,19 @@ class _Communes:
         return rng.choices(self.units, cum_weights=self.cumulative)[0]
 
 
-def _risk_index(unit: AdminUnit) -> float:
+def risk_index(unit: AdminUnit) -> float:
     """How many of a commune's households the programme is expected to reach, relative to the
-    others, as ``_draw_profile`` and ``_generic_path`` weigh their poverty risk: the poor grow
+    others, as ``draw_profile`` and ``_generic_path`` weigh their poverty risk: the poor grow
     with the risk, the near-poor more slowly."""
-    district = _DISTRICTS.get(unit.parent_code or "", _OTHER_DISTRICT)
+    district = DISTRICTS.get(unit.parent_code or "", OTHER_DISTRICT)
     urban = unit.area == "urban"
     minority = district.minority_share * (0.5 if urban else 1.0)
-    risk = district.poverty_factor * (_URBAN_RISK if urban else 1.0)
+    risk = district.poverty_factor * (URBAN_RISK if urban else 1.0)
 
     def reached(risk: float) -> float:
         return (risk + math.pow(risk, 0.7)) / 2
 
-    return (1.0 - minority) * reached(risk) + minority * reached(risk * _MINORITY_RISK)
+    return (1.0 - minority) * reached(risk) + minority * reached(risk * MINORITY_RISK)
 
 
 # One household ---------------------------------------------------------------------------------
@@ -130,11 +130,11 @@ class _Path:
 _Action = Callable[[], None]
 _Item = tuple[date, int, int, _Action]
 # Order of items on the same day.
-_LEAVE, _JOIN, _SURVEY, _RECOGNITION, _SUPPORT, _REVERSAL, _CORRECTION = range(7)
+LEAVE, JOIN, SURVEY, RECOGNITION, SUPPORT, REVERSAL, CORRECTION = range(7)
 
 
 @dataclass
-class _Case:
+class Case:
     """One household being generated: its aggregate and what the generator knows of it."""
 
     rng: random.Random
@@ -175,8 +175,8 @@ class _Case:
         return f"demo/ldtbxh.{self.unit.parent_code}"
 
 
-def _survey_values(
-    case: _Case, standard: PovertyStandard, target: str, day: date
+def survey_values(
+    case: Case, standard: PovertyStandard, target: str, day: date
 ) -> tuple[int, dict[str, bool]]:
     """Income per capita and deprivations that the standard classifies as ``target``."""
     rng = case.rng
@@ -235,7 +235,7 @@ def _survey_values(
         candidates = [code for code in standard.indicators if code in applicable]
         ranked = sorted(
             candidates,
-            key=lambda code: rng.random() ** (1.0 / _DEPRIVATION_WEIGHTS.get(code, 0.2)),
+            key=lambda code: rng.random() ** (1.0 / DEPRIVATION_WEIGHTS.get(code, 0.2)),
             reverse=True,
         )
         deprived.update(ranked[:missing])
@@ -259,8 +259,8 @@ class _Profile:
     poor_housing: bool
 
 
-def _draw_profile(
-    rng: random.Random, unit: AdminUnit, district: _District, showcase: Showcase | None
+def draw_profile(
+    rng: random.Random, unit: AdminUnit, district: District, showcase: Showcase | None
 ) -> _Profile:
     """The household's ethnicity, make-up, poverty risk and path (its draws after the commune)."""
     urban = unit.area == "urban"
@@ -268,15 +268,15 @@ def _draw_profile(
     if showcase is not None:
         ethnicity = showcase.ethnicity
     elif minority_draw < district.minority_share * (0.5 if urban else 1.0):
-        ethnicity = _weighted(rng, district.minority_mix)
+        ethnicity = weighted(rng, district.minority_mix)
     else:
         ethnicity = KINH
     composition, composition_risk = _composition(rng, showcase)
     risk = district.poverty_factor * composition_risk * rng.lognormvariate(0.0, 0.35)
     if ethnicity != KINH:
-        risk *= _MINORITY_RISK
+        risk *= MINORITY_RISK
     if urban:
-        risk *= _URBAN_RISK
+        risk *= URBAN_RISK
     path = _showcase_path(showcase) if showcase else _generic_path(rng, risk)
     poor_housing = rng.random() < 0.3
     if showcase is not None:
@@ -291,8 +291,8 @@ def _showcase_path(showcase: Showcase) -> _Path:
 def _generic_path(rng: random.Random, risk: float) -> _Path:
     """A yearly chain of recognised classes; ``risk`` 1 is an average household."""
     draw = rng.random()
-    poor = min(0.6, _POOR_2021 * risk)
-    near = min(0.35, _NEAR_2021 * risk**0.7)
+    poor = min(0.6, POOR_2021 * risk)
+    near = min(0.35, NEAR_2021 * risk**0.7)
     states: list[Status] = [POOR if draw < poor else NEAR if draw < poor + near else NONE]
     escaped = False
     for t in range(1, len(YEARS)):
@@ -300,22 +300,22 @@ def _generic_path(rng: random.Random, risk: float) -> _Path:
         draw, split = rng.random(), rng.random()
         after: Status
         if before == POOR:
-            if draw < min(0.9, _ESCAPE[t] / risk**_ESCAPE_RISK_EXPONENT):
-                after = NEAR if split < _ESCAPES_TO_NEAR else AVERAGE if split < 0.8 else NONE
+            if draw < min(0.9, ESCAPE[t] / risk**ESCAPE_RISK_EXPONENT):
+                after = NEAR if split < ESCAPES_TO_NEAR else AVERAGE if split < 0.8 else NONE
                 escaped = True
             else:
                 after = POOR
         elif before == NEAR:
-            falls = _NEAR_FALLS[t] * risk**0.5
+            falls = NEAR_FALLS[t] * risk**0.5
             if draw < falls:
                 after = POOR
-            elif draw < falls + min(0.9, _NEAR_ESCAPES[t] / risk**0.3):
+            elif draw < falls + min(0.9, NEAR_ESCAPES[t] / risk**0.3):
                 after = AVERAGE if split < 0.6 else NONE
             else:
                 after = NEAR
         else:
-            falls = _NEW_POOR[t] * risk * (_REPOVERTY_FACTOR if escaped else 1.0)
-            nears = _NEW_NEAR[t] * risk**0.7
+            falls = NEW_POOR[t] * risk * (REPOVERTY_FACTOR if escaped else 1.0)
+            nears = NEW_NEAR[t] * risk**0.7
             if before == AVERAGE:
                 falls, nears = 1.5 * falls, 2.5 * nears
             if draw < falls:
@@ -331,7 +331,7 @@ def _generic_path(rng: random.Random, risk: float) -> _Path:
     for t in range(1, len(YEARS)):
         draw, month = rng.random(), rng.randint(3, 8)
         changed = states[t] != states[t - 1]
-        if changed and {states[t], states[t - 1]} & {POOR, NEAR} and draw < _REGULAR_REVIEW_SHARE:
+        if changed and {states[t], states[t - 1]} & {POOR, NEAR} and draw < REGULAR_REVIEW_SHARE:
             regular[t] = month
     return _Path(states=tuple(states), regular=regular)
 
@@ -340,20 +340,20 @@ def _generic_path(rng: random.Random, risk: float) -> _Path:
 
 
 def _composition(rng: random.Random, showcase: Showcase | None) -> tuple[str, float]:
-    draw = rng.uniform(0, sum(weight for _, weight, _ in _COMPOSITIONS))
+    draw = rng.uniform(0, sum(weight for _, weight, _ in COMPOSITIONS))
     if showcase is not None:
         return "showcase", 1.0
-    for name, weight, risk in _COMPOSITIONS:
+    for name, weight, risk in COMPOSITIONS:
         draw -= weight
         if draw <= 0:
             return name, risk
-    return _COMPOSITIONS[-1][0], _COMPOSITIONS[-1][2]
+    return COMPOSITIONS[-1][0], COMPOSITIONS[-1][2]
 
 
 T = TypeVar("T")
 
 
-def _weighted(rng: random.Random, options: tuple[tuple[T, int], ...]) -> T:
+def weighted(rng: random.Random, options: tuple[tuple[T, int], ...]) -> T:
     draw = rng.uniform(0, sum(weight for _, weight in options))
     for value, weight in options:
         draw -= weight
@@ -362,26 +362,26 @@ def _weighted(rng: random.Random, options: tuple[tuple[T, int], ...]) -> T:
     return options[-1][0]
 
 
-def _sex(rng: random.Random, male_share: float) -> str:
+def draw_sex(rng: random.Random, male_share: float) -> str:
     return "male" if rng.random() < male_share else "female"
 
 
-def _name(rng: random.Random, ethnicity: str, sex: str, surname: str | None) -> str:
-    family = surname or rng.choice(_SURNAMES.get(ethnicity, _SURNAMES[KINH]))
+def person_name(rng: random.Random, ethnicity: str, sex: str, surname: str | None) -> str:
+    family = surname or rng.choice(SURNAMES.get(ethnicity, SURNAMES[KINH]))
     if ethnicity == HMONG:
         middle = "A" if sex == "male" else "Thị"
-        given = rng.choice(_HMONG_GIVEN[sex])
+        given = rng.choice(HMONG_GIVEN[sex])
     else:
         middle = (
-            rng.choice(_KINH_MIDDLE[sex])
+            rng.choice(KINH_MIDDLE[sex])
             if ethnicity == KINH
             else ("Văn" if sex == "male" else "Thị")
         )
-        given = rng.choice(_GIVEN[sex])
+        given = rng.choice(GIVEN[sex])
     return f"{family} {middle} {given}"
 
 
-def _day_between(rng: random.Random, first: date, last: date) -> date:
+def day_between(rng: random.Random, first: date, last: date) -> date:
     if last <= first:
         return first
     return first + timedelta(days=rng.randrange((last - first).days + 1))

@@ -70,7 +70,7 @@ def _words(text: str, separator: str = " ") -> tuple[str, ...]:
     return tuple(text.split(separator))
 
 
-_SURNAMES: dict[str, tuple[str, ...]] = {
+SURNAMES: dict[str, tuple[str, ...]] = {
     code: _words(names)
     for code, names in {
         KINH: "Nguyễn Nguyễn Nguyễn Trần Lê Phạm Hoàng Vũ Đỗ Ngô Dương Đặng Bùi Đinh Lương Trịnh "
@@ -86,11 +86,11 @@ _SURNAMES: dict[str, tuple[str, ...]] = {
         "18": "Trương Diệp Lam Lý Tạ Đặng Ninh Phạm",
     }.items()
 }
-_KINH_MIDDLE = {
+KINH_MIDDLE = {
     "male": _words("Văn Văn Đức Minh Quang Xuân"),
     "female": _words("Thị Thị Thị Thị Ngọc Thu Thanh"),
 }
-_GIVEN = {
+GIVEN = {
     "male": _words(
         "Hùng Dũng Tuấn Minh Nam Hải Long Thắng Quang Sơn Cường Hòa Bình Phúc Đức Tiến Thành "
         "Trung Khánh An Huy Toàn Lâm Kiên Vinh Hưng Tùng Quý Chiến Thái"
@@ -100,11 +100,11 @@ _GIVEN = {
         "Phương Ngọc Vân Liên Thủy Hiền Oanh Quyên Chi Tâm Xuân Duyên Hồng"
     ),
 }
-_HMONG_GIVEN = {
+HMONG_GIVEN = {
     "male": _words("Páo Sùng Chứ Pó Dình Lử Chính Sính Tủa Vảng"),
     "female": _words("Mỷ Dợ Sua Chá Mai Sinh Pàng Dở Mỉ Say"),
 }
-_VILLAGE_NAMES = _words(
+VILLAGE_NAMES = _words(
     "Đồng Tâm, Tân Lập, Làng Mới, Na Mọn, Khuôn Nanh, Bản Quyên, Đồng Bầu, Cây Thị, Làng Lớn, "
     "Đèo Khế, Trung Tâm, Đồng Chùa, Bãi Bằng, Gốc Gạo, Tiến Bộ, Thống Nhất, Na Hoàng, Khe Cốc, "
     "Đồng Danh, Pác Ngòi, Làng Chẽ, Tân Thành, Đồng Kiệm, Bờ Đậu, Hồng Phong, Nà Mạt, Cầu Tre, "
@@ -115,7 +115,7 @@ _VILLAGE_NAMES = _words(
 # Livelihood models (domain.md §5: a livelihood_model support names its model): kind, unit,
 # quantity range, and what the programme pays per unit (VND). A model is one commune's project in
 # one year, so its name says both.
-_LIVELIHOOD_MODELS: tuple[tuple[str, str, int, int, int], ...] = (
+LIVELIHOOD_MODELS: tuple[tuple[str, str, int, int, int], ...] = (
     ("Nuôi bò sinh sản", "con", 1, 2, 18_000_000),
     ("Nuôi lợn nái", "con", 1, 2, 5_000_000),
     ("Nuôi gà thả đồi", "con", 50, 200, 80_000),
@@ -125,34 +125,34 @@ _LIVELIHOOD_MODELS: tuple[tuple[str, str, int, int, int], ...] = (
     ("Nuôi ong lấy mật", "đàn", 5, 20, 1_000_000),
     ("Nuôi cá ao", "kg", 50, 200, 50_000),
 )
-_LIVESTOCK_MODELS = ("Nuôi bò sinh sản", "Nuôi lợn nái")  # also funded by central investment
+LIVESTOCK_MODELS = ("Nuôi bò sinh sản", "Nuôi lợn nái")  # also funded by central investment
 # Agricultural production support: unit, quantity range and step, price per unit (VND).
-_AGRICULTURAL_INPUTS: tuple[tuple[str, int, int, int, int], ...] = (
+AGRICULTURAL_INPUTS: tuple[tuple[str, int, int, int, int], ...] = (
     ("kg phân bón", 100, 500, 50, 12_000),
     ("kg giống lúa", 20, 60, 5, 35_000),
     ("cây giống", 100, 1000, 100, 8_000),
 )
-_TRAINING_PER_MONTH = (1_200_000, 1_500_000, 1_800_000)  # VND: a short course's fees and meals
-_DEVICES: tuple[tuple[str, int], ...] = (
+TRAINING_PER_MONTH = (1_200_000, 1_500_000, 1_800_000)  # VND: a short course's fees and meals
+DEVICES: tuple[tuple[str, int], ...] = (
     ("bộ thu thanh", 1_200_000),
     ("ti vi", 5_500_000),
     ("điện thoại thông minh", 3_500_000),
 )
-_HOUSING_AMOUNTS = tuple(range(40_000_000, 60_000_001, 5_000_000))
-_REVERSAL_REASONS = (
+HOUSING_AMOUNTS = tuple(range(40_000_000, 60_000_001, 5_000_000))
+REVERSAL_REASONS = (
     "Ghi nhầm hộ nhận hỗ trợ",
     "Hộ không nhận, kinh phí đã nộp trả",
     "Hộ chuyển đi trước khi nhận hỗ trợ",
 )
-_DUPLICATE_REASON = "Trùng với hỗ trợ đã ghi"
+DUPLICATE_REASON = "Trùng với hỗ trợ đã ghi"
 
-_STATUS_VI: dict[str, str] = {
+STATUS_VI: dict[str, str] = {
     "poor": "hộ nghèo",
     "near_poor": "hộ cận nghèo",
     "average": "hộ có mức sống trung bình",
     "none": "hộ không thuộc diện nghèo, cận nghèo",
 }
-_SOURCE_NAMES = {
+SOURCE_NAMES = {
     "central_investment": "vốn đầu tư phát triển ngân sách trung ương",
     "central_recurrent": "vốn sự nghiệp ngân sách trung ương",
     "local": "vốn đối ứng ngân sách địa phương",

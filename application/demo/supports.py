@@ -6,31 +6,31 @@ from datetime import date, timedelta
 from functools import partial
 from uuid import uuid4
 
-from application.demo.facts import _Recorder
+from application.demo.facts import Recorder
 from application.demo.moments import VIETNAM
-from application.demo.population import _REVERSAL, _SUPPORT, _Case
+from application.demo.population import REVERSAL, SUPPORT, Case
 from application.demo.rates import (
-    _DUPLICATE_CHANCE,
-    _DUPLICATE_REVERSED,
-    _HEALTH_INSURANCE_CHANCE,
-    _HOUSING_CHANCE,
-    _LATE_CHANCE,
-    _REVERSAL_CHANCE,
-    _SHOWCASE_SUPPORT_CHANCE,
-    _SUPPORT_CHANCE,
+    DUPLICATE_CHANCE,
+    DUPLICATE_REVERSED,
+    HEALTH_INSURANCE_CHANCE,
+    HOUSING_CHANCE,
     LAST_DAY,
+    LATE_CHANCE,
     POOR,
+    REVERSAL_CHANCE,
+    SHOWCASE_SUPPORT_CHANCE,
+    SUPPORT_CHANCE,
     TARGET_STATUSES,
 )
 from application.demo.reference import (
-    _AGRICULTURAL_INPUTS,
-    _DEVICES,
-    _DUPLICATE_REASON,
-    _HOUSING_AMOUNTS,
-    _LIVELIHOOD_MODELS,
-    _LIVESTOCK_MODELS,
-    _REVERSAL_REASONS,
-    _TRAINING_PER_MONTH,
+    AGRICULTURAL_INPUTS,
+    DEVICES,
+    DUPLICATE_REASON,
+    HOUSING_AMOUNTS,
+    LIVELIHOOD_MODELS,
+    LIVESTOCK_MODELS,
+    REVERSAL_REASONS,
+    TRAINING_PER_MONTH,
 )
 from domain import household_inputs as inputs
 from domain.calendar import age_on
@@ -40,10 +40,10 @@ from domain.status import status_on
 from domain.supports import refusal_reason
 
 
-class _Supporter(_Recorder):
+class Supporter(Recorder):
     """Plans and records the supports a household is offered, given only when eligible."""
 
-    def _plan_supports(self, case: _Case, t: int, year: int) -> None:
+    def _plan_supports(self, case: Case, t: int, year: int) -> None:
         rng = case.rng
         show = case.showcase
         showcase = show is not None
@@ -56,13 +56,13 @@ class _Supporter(_Recorder):
             or case.path.states[t] in TARGET_STATUSES
         )
         if on_new_year.status in TARGET_STATUSES and (
-            showcase or rng.random() < _HEALTH_INSURANCE_CHANCE
+            showcase or rng.random() < HEALTH_INSURANCE_CHANCE
         ):
             self._plan_support(case, date(year, 1, rng.randint(8, 31)), "health_insurance")
-        for code, chance in _SUPPORT_CHANCE.items():
+        for code, chance in SUPPORT_CHANCE.items():
             draw = rng.random()
             offered = (
-                (showcase and draw < _SHOWCASE_SUPPORT_CHANCE)
+                (showcase and draw < SHOWCASE_SUPPORT_CHANCE)
                 or (targeted and draw < chance)
                 or (code == "employment_support" and draw < 0.015)
                 or (code == "vocational_training" and draw < 0.01)
@@ -81,7 +81,7 @@ class _Supporter(_Recorder):
             case.poor_housing
             and not case.housing_done
             and POOR in (on_new_year.status, case.path.states[t])
-            and (showcase or draw < _HOUSING_CHANCE)
+            and (showcase or draw < HOUSING_CHANCE)
         ):
             if show is not None and show.repeat_housing:
                 # Early in the year, so that the second comes before the next survey.
@@ -91,7 +91,7 @@ class _Supporter(_Recorder):
                 day = date(year, 3, 1) + timedelta(days=rng.randrange(245))  # to 31 October
                 self._plan_support(case, day, "housing")
 
-    def _plan_support(self, case: _Case, day: date, code: str, mode: str | None = None) -> None:
+    def _plan_support(self, case: Case, day: date, code: str, mode: str | None = None) -> None:
         """Plans a support provided on ``day``. ``mode``: "" ordinary, "late" (recorded 35 days
         or more after), "duplicate" (entered again later), "repeat" (given again later); drawn
         for ordinary households when not given."""
@@ -101,19 +101,19 @@ class _Supporter(_Recorder):
             mode = ""
             if case.showcase is None:
                 draw = rng.random()
-                if draw < _LATE_CHANCE:
+                if draw < LATE_CHANCE:
                     if day <= date(day.year, 10, 15):
                         mode = "late"
                         handled = day + timedelta(days=rng.randint(35, 75))
-                elif draw < _LATE_CHANCE + _DUPLICATE_CHANCE:
+                elif draw < LATE_CHANCE + DUPLICATE_CHANCE:
                     mode = "duplicate"
         elif mode == "late":
             handled = day + timedelta(days=rng.randint(35, 50))
-        case.plan(handled, _SUPPORT, partial(self._support, case, handled, day, code, mode))
+        case.plan(handled, SUPPORT, partial(self._support, case, handled, day, code, mode))
 
     # Supports, their duplicates and reversals --------------------------------------------------
 
-    def _support(self, case: _Case, handled_on: date, day: date, code: str, mode: str) -> None:
+    def _support(self, case: Case, handled_on: date, day: date, code: str, mode: str) -> None:
         """Records the support provided on ``day`` if the household may receive it then and, for
         money, an allocation has enough left."""
         household = case.household
@@ -147,13 +147,13 @@ class _Supporter(_Recorder):
         amount: int | None = None
         livestock = False
         if code == "livelihood_model":
-            name, unit, low, high, price = rng.choice(_LIVELIHOOD_MODELS)
+            name, unit, low, high, price = rng.choice(LIVELIHOOD_MODELS)
             count = rng.randint(low, high)
             quantity, amount = float(count), count * price
             model = f"{name} – {case.unit.name} {day.year}"
-            livestock = name in _LIVESTOCK_MODELS
+            livestock = name in LIVESTOCK_MODELS
         elif code == "agricultural_production":
-            unit, low, high, step, price = rng.choice(_AGRICULTURAL_INPUTS)
+            unit, low, high, step, price = rng.choice(AGRICULTURAL_INPUTS)
             count = rng.randrange(low, high + 1, step)
             quantity, amount = float(count), count * price
         elif code == "nutrition":
@@ -161,17 +161,17 @@ class _Supporter(_Recorder):
         elif code == "vocational_training":
             months = rng.randint(1, 3)
             unit, quantity = "tháng", float(months)
-            amount = months * rng.choice(_TRAINING_PER_MONTH)
+            amount = months * rng.choice(TRAINING_PER_MONTH)
             certified = rng.random() < 0.45
         elif code == "employment_support":
             unit, quantity = "lượt", 1.0
         elif code == "information_access":
-            (unit, amount), quantity = rng.choice(_DEVICES), 1.0
+            (unit, amount), quantity = rng.choice(DEVICES), 1.0
         elif code == "health_insurance":
             unit, quantity = "thẻ BHYT", float(len(present))
         else:  # housing
             unit, quantity = "căn nhà", 1.0
-            amount = rng.choice(_HOUSING_AMOUNTS)
+            amount = rng.choice(HOUSING_AMOUNTS)
         allocation = None
         if amount is not None:
             allocation = self.funds.find(
@@ -211,25 +211,25 @@ class _Supporter(_Recorder):
             case.anomalies["late_recording"] += 1
         elif mode == "duplicate":
             again = case.clock.astimezone(VIETNAM).date() + timedelta(days=rng.randint(2, 6))
-            reverse = case.showcase is None and rng.random() < _DUPLICATE_REVERSED
+            reverse = case.showcase is None and rng.random() < DUPLICATE_REVERSED
             case.plan(
-                again, _SUPPORT, partial(self._support_again, case, again, support_id, reverse)
+                again, SUPPORT, partial(self._support_again, case, again, support_id, reverse)
             )
         elif mode == "repeat":
             self._plan_support(case, day + timedelta(days=rng.randint(40, 90)), code, "")
         pending = case.reversal_pending and amount is not None
-        if pending or (case.showcase is None and rng.random() < _REVERSAL_CHANCE):
+        if pending or (case.showcase is None and rng.random() < REVERSAL_CHANCE):
             case.reversal_pending = case.reversal_pending and not pending
             year_end = min(date(day.year, 12, 31), LAST_DAY)
             reversed_on = max(
                 handled_on, min(handled_on + timedelta(days=rng.randint(3, 25)), year_end)
             )
-            why = rng.choice(_REVERSAL_REASONS)
+            why = rng.choice(REVERSAL_REASONS)
             case.plan(
-                reversed_on, _REVERSAL, partial(self._reverse, case, reversed_on, support_id, why)
+                reversed_on, REVERSAL, partial(self._reverse, case, reversed_on, support_id, why)
             )
 
-    def _support_again(self, case: _Case, handled_on: date, support_id: str, reverse: bool) -> None:
+    def _support_again(self, case: Case, handled_on: date, support_id: str, reverse: bool) -> None:
         """The district office enters a support the commune already entered (same household,
         member, type and date), drawing on an allocation again; reversed later, or not."""
         household = case.household
@@ -250,7 +250,7 @@ class _Supporter(_Recorder):
             return
         allocation = None
         if support.amount is not None:
-            livestock = (support.model or "").startswith(_LIVESTOCK_MODELS)
+            livestock = (support.model or "").startswith(LIVESTOCK_MODELS)
             allocation = self.funds.find(
                 support.provided_on.year,
                 support.programme_line,
@@ -293,11 +293,11 @@ class _Supporter(_Recorder):
             reversed_on = min(handled_on + timedelta(days=case.rng.randint(15, 60)), LAST_DAY)
             case.plan(
                 reversed_on,
-                _REVERSAL,
-                partial(self._reverse, case, reversed_on, copy_id, _DUPLICATE_REASON),
+                REVERSAL,
+                partial(self._reverse, case, reversed_on, copy_id, DUPLICATE_REASON),
             )
 
-    def _reverse(self, case: _Case, day: date, support_id: str, reason: str) -> None:
+    def _reverse(self, case: Case, day: date, support_id: str, reason: str) -> None:
         """Reverses the support; its money, if any, goes back to its allocation."""
         household = case.household
         support = household.supports[support_id]
