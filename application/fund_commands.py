@@ -107,20 +107,21 @@ class FundCommands:
             yield
 
     def allocation(self, allocation_id: UUID) -> FundAllocation:
-        try:
-            aggregate: object = self.repository.get(allocation_id)
-        except AggregateNotFoundError:
-            aggregate = None
-        if not isinstance(aggregate, FundAllocation):
+        allocation = self._stored_allocation(allocation_id)
+        if allocation is None:
             raise NotFound(detail=f"no allocation {allocation_id}")
-        return aggregate
+        return allocation
 
     def _allocation(self, allocation_id: UUID) -> FundAllocation:
         """The allocation a support names: unknown, it is a broken rule, not a missing page."""
-        try:
-            allocation: object = self.repository.get(allocation_id)
-        except AggregateNotFoundError:
-            allocation = None
-        if not isinstance(allocation, FundAllocation):
+        allocation = self._stored_allocation(allocation_id)
+        if allocation is None:
             raise violated(("allocation_id",), f"unknown allocation {allocation_id}")
         return allocation
+
+    def _stored_allocation(self, allocation_id: UUID) -> FundAllocation | None:
+        try:
+            aggregate: object = self.repository.get(allocation_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, FundAllocation) else None
