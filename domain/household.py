@@ -20,7 +20,7 @@ from domain import household_events as events
 from domain import household_rules as rules
 from domain.household_code import HouseholdCode
 from domain.household_inputs import checked_registration
-from domain.members import MEMBER_FIELDS, Member, MemberDetails, member_fact
+from domain.members import Member, MemberDetails, member_fact
 from domain.records import FactContext, Support, SupportGiven, Survey
 from domain.standards import Area, PovertyStandard, Status, classify
 from domain.status import Recognition
@@ -29,13 +29,10 @@ from domain.units import AdminUnit
 
 __all__ = [
     "HOUSEHOLD_EVENT_TYPES",
-    "MEMBER_FIELDS",
     "FactContext",
     "Household",
     "HouseholdCode",
     "Member",
-    "Support",
-    "Survey",
 ]
 
 
