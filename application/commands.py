@@ -6,19 +6,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-from domain.household import FactContext
+from domain.members import MemberDetails
+from domain.records import FactContext
 
-
-@dataclass(frozen=True)
-class MemberDetails:
-    name: str
-    birth_date: date
-    sex: str
-    ethnicity: str
-    relation: str
-    national_id: str | None = None
-    disability: bool = False
-    merit: bool = False
+__all__ = [
+    "AddMember",
+    "AdjustAllocation",
+    "CorrectMemberDetails",
+    "CorrectRecognition",
+    "MakeAllocation",
+    "MemberDetails",
+    "RecordDeparture",
+    "RecordRecognition",
+    "RecordSupport",
+    "RecordSurvey",
+    "RegisterHousehold",
+    "ReverseSupport",
+    "RevokeRecognition",
+    "Written",
+]
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,6 @@ from application.case_files import CaseFiles
 from application.commands import (
     MakeAllocation,
     MemberDetails,
-    RecordRecognition,
     RecordSupport,
     RegisterHousehold,
 )
@@ -174,16 +173,9 @@ def prepare_households(files: CaseFiles, prefix: str, count: int, dates: Dates) 
                 context=context,
             )
         )
-        recognise, _ = files.recognition(
-            RecordRecognition(
-                household_id=household.id,
-                status="poor",
-                decided_on=dates.recognised_on,
-                decision_no=f"QD-HOT/{prefix}/{n}",
-                context=context,
-            )
+        household.record_recognition(
+            str(uuid.uuid4()), "poor", dates.recognised_on, f"QD-HOT/{prefix}/{n}", context
         )
-        recognise(household)
         files.save_drafts([household, claim])
         ids.append(household.id)
     return ids

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -12,6 +12,7 @@ from domain.calendar import age_on
 from domain.errors import NotEligible, invalid
 from domain.reference import programme_lines_data, support_types_data
 from domain.standards import Area, Status, standard_by_id
+from domain.status import Recognition, status_on
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,24 @@ class EligibilityFacts:
     newly_escaped: bool
     latest_survey: SurveyFacts | None
     member_birth_date: date | None
+
+
+def eligibility_facts(
+    recognitions: Iterable[Recognition],
+    day: date,
+    latest_survey: SurveyFacts | None,
+    member_birth_date: date | None,
+) -> EligibilityFacts:
+    """The household as it stood on the support date: the one statement of what eligibility
+    reads, whether the household is judged when recording or when a read model re-checks it."""
+    on_day = status_on(recognitions, day)
+    return EligibilityFacts(
+        provided_on=day,
+        status=on_day.status,
+        newly_escaped=on_day.newly_escaped,
+        latest_survey=latest_survey,
+        member_birth_date=member_birth_date,
+    )
 
 
 def is_low_income(survey: SurveyFacts | None) -> bool:

@@ -17,8 +17,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from domain.calendar import date_in_vietnam
 from domain.errors import NotFound, invalid
-from domain.status import Recognition, status_on
-from domain.supports import EligibilityFacts, SurveyFacts, refusal_reason, support_catalogue
+from domain.status import Recognition
+from domain.supports import (
+    EligibilityFacts,
+    SurveyFacts,
+    eligibility_facts,
+    refusal_reason,
+    support_catalogue,
+)
 from domain.units import PROVINCE_CODE, UnitRegistry
 from projections.funds import (
     allocations,
@@ -299,16 +305,14 @@ class _HouseholdFacts:
 
     def eligibility(self, support: Any) -> EligibilityFacts:
         day = support.provided_on
-        on_day = status_on(self.recognitions[support.household_id], day)
         latest = None
         for survey in self.surveys[support.household_id]:
             if survey.surveyed_on <= day:
                 latest = survey
-        return EligibilityFacts(
-            provided_on=day,
-            status=on_day.status,
-            newly_escaped=on_day.newly_escaped,
-            latest_survey=SurveyFacts(
+        return eligibility_facts(
+            self.recognitions[support.household_id],
+            day,
+            SurveyFacts(
                 surveyed_on=latest.surveyed_on,
                 standard=latest.standard,
                 area=latest.area,
@@ -317,9 +321,7 @@ class _HouseholdFacts:
             )
             if latest is not None
             else None,
-            member_birth_date=self.birth_dates.get(support.member_id)
-            if support.member_id
-            else None,
+            self.birth_dates.get(support.member_id) if support.member_id else None,
         )
 
 

@@ -3,7 +3,8 @@
 Officials open them, so by default (``lang=vi``) headers and the labels of closed vocabularies are
 Vietnamese, dates ``dd/mm/yyyy`` and booleans ``Có``/``Không``; ``lang=en`` gives English headers,
 the codes themselves, ISO dates and ``true``/``false`` for programs. Identifiers, codes and amounts
-(whole VND, no separators, so spreadsheets read them as numbers) are the same in both.
+(whole VND, no separators, so spreadsheets read them as numbers) are the same in both. Text that
+begins like a formula is written after a quote (``spreadsheet_safe``), so it is shown, never run.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from fastapi.responses import Response
 
+from api.exports.safe_text import spreadsheet_safe
 from domain.labels_vi import STATUS_VI
 from domain.units import UnitRegistry
 
@@ -53,7 +56,9 @@ def csv_response(
 ) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([column.vi if lang == "vi" else column.en for column in columns])
+    writer.writerow(
+        [spreadsheet_safe(column.vi if lang == "vi" else column.en) for column in columns]
+    )
     for row in rows:
         writer.writerow(
             [_text(value, column, lang) for column, value in zip(columns, row, strict=True)]
@@ -76,9 +81,11 @@ def _text(value: Any, column: Column, lang: Language) -> str:
         return value.isoformat()
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
+    if isinstance(value, int | float | Decimal):
+        return str(value)  # a number, also a negative one such as -5000000, stays a number
     if isinstance(value, str) and lang == "vi":
-        return column.labels_vi.get(value, value)
-    return str(value)
+        return spreadsheet_safe(column.labels_vi.get(value, value))
+    return spreadsheet_safe(str(value))
 
 
 REGISTER_COLUMNS = (

@@ -15,6 +15,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from api.exports.safe_text import workbook_safe
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "an XLSX workbook"}
@@ -119,8 +121,10 @@ def signatures(sheet: Worksheet, row: int, width: int, on: date) -> None:
 
 
 def xlsx_response(workbook: Workbook, filename: str) -> Response:
+    """The workbook as an HTTP answer; every workbook leaves through here, so here its text
+    cells are made text (``workbook_safe``)."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook_safe(workbook).save(buffer)
     return Response(
         content=buffer.getvalue(),
         media_type=XLSX_MEDIA_TYPE,

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
@@ -42,6 +42,8 @@ from application.commands import (
 from domain.errors import InsufficientFunds, RuleViolation
 from domain.funds import FundAllocation
 from domain.household import FactContext, Household
+from domain.records import SupportGiven
+from domain.supports import support_type
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings
 
@@ -495,17 +497,13 @@ def record_in_bulk(
     allocation = files.allocation(allocation_id)
     inside = files.units.contains(allocation.unit_code, household.commune_code)
     for _ in range(count):
-        change, support_id = files.support(
-            RecordSupport(
-                household_id=household_id,
-                support_type="agricultural_production",
-                provided_on=FIRST_DAY,
-                context=by(),
-                amount=amount,
-                allocation_id=allocation_id,
-            )
+        support_id = str(uuid4())
+        household.record_support(
+            support_id,
+            support_type("agricultural_production"),
+            SupportGiven(provided_on=FIRST_DAY, amount=amount, allocation_id=str(allocation_id)),
+            by(),
         )
-        change(household)
         programme_line = household.supports[support_id].programme_line
         allocation.draw(
             support_id, str(household_id), amount, FIRST_DAY, programme_line, inside, "canbo"

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg2
 import pytest
@@ -119,16 +119,10 @@ def load_history(container: Container, households: int = HOUSEHOLDS) -> dict[str
             if number == 3 and index % 3 == 0:
                 decided_on = date(2019, 1, 1) + timedelta(days=(index * 7) % 2400)
             status = STATUSES[(index + number * (1 + index % 3)) % len(STATUSES)]
-            change, recognition_id = files.recognition(
-                RecordRecognition(
-                    household_id=household.id,
-                    status=status,
-                    decided_on=decided_on,
-                    decision_no=f"{index}-{number}/QĐ-UBND",
-                    context=CONTEXT,
-                )
+            recognition_id = str(uuid4())
+            household.record_recognition(
+                recognition_id, status, decided_on, f"{index}-{number}/QĐ-UBND", CONTEXT
             )
-            change(household)
             recognised[str(household.id)].append(
                 Recognition(recognition_id, status, decided_on, number + 2)  # type: ignore[arg-type]
             )
