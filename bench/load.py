@@ -19,6 +19,10 @@ script notes which tokens were acknowledged; after each level the run reads the 
 acknowledged writes missing from it (lost), tokens in it twice (duplicated), and rejected writes
 in it. It also notes the projection lag at the end of the level (from /health) and how long the
 read models took to catch up. Only 127.0.0.1 is sent traffic, for a bounded time.
+
+Every request carries a bearer token from `POST /auth/token` (a login before each level): a
+province caseworker's for the writes and the household reads, a province analyst's for the
+registers and the summary; a province finance officer makes the allocation.
 """
 
 from __future__ import annotations
@@ -44,12 +48,14 @@ import httpx
 
 from bench.record_supports import (
     fresh_database,
+    log_in,
     process_cpu,
     python_command,
     running_server,
     subprocess_running,
 )
 from bench.reporting import print_load, save_results
+from domain.access import Role
 from domain.household import Household
 from domain.standards import standard_on
 from infrastructure.clock import today_in_vietnam
@@ -63,6 +69,10 @@ DEFAULT_ADMIN_URL = os.environ.get(
     "GIAMNGHEO_BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 ACTOR = "bench.load"
+# Who logs in, each with the role their requests need.
+CASEWORKER = "bench.load.caseworker"  # writes, and reads of a household
+ANALYST = "bench.load.analyst"  # registers and the summary
+FINANCE = "bench.load.finance"  # the allocation the supports draw on
 SUPPORT_TYPE = "employment_support"  # any status may receive it; no member needed
 PROGRAMME_LINE = "DA4.TDA3"
 PROVINCE = "19"
@@ -104,7 +114,9 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local headers = {["Content-Type"] = "application/json", ["X-Actor"] = "@@ACTOR@@"}
+local writer = {["Content-Type"] = "application/json",
+                ["Authorization"] = "Bearer @@CASEWORKER_TOKEN@@"}
+local analyst = {["Authorization"] = "Bearer @@ANALYST_TOKEN@@"}
 
 function init(args)
   n = 0
@@ -135,7 +147,7 @@ function request()
   local kind = mix[(n + tid) % #mix + 1]
   pending_kind = kind
   pending_seq = nil
-  local method, path, body = "GET", nil, nil
+  local method, path, body, headers = "GET", nil, nil, writer
   if write_letter[kind] then
     seq = seq + 1
     pending_seq = seq
@@ -163,11 +175,11 @@ function request()
         .. ',"idempotency_key":"' .. token .. '","evidence":"' .. token .. '"}'
     end
   elseif kind == "read_poor" then
-    path = "/registers/poor?limit=50"
+    path, headers = "/registers/poor?limit=50", analyst
   elseif kind == "read_near_poor" then
-    path = "/registers/near_poor?limit=50"
+    path, headers = "/registers/near_poor?limit=50", analyst
   elseif kind == "read_summary" then
-    path = "/registers/summary"
+    path, headers = "/registers/summary", analyst
   else
     path = "/households/" .. household()
   end
@@ -394,7 +406,24 @@ def wait_caught_up(
     return None
 
 
-def make_allocation(port: int, year: int, decided_on: str) -> str:
+def add_users(env: dict[str, str]) -> dict[str, str]:
+    """The benchmark's users, in the province; answers each one's password (new each run)."""
+    container = build_container(settings_of(env))
+    try:
+        passwords = {}
+        for username, role in (
+            (CASEWORKER, Role.CASEWORKER),
+            (ANALYST, Role.ANALYST),
+            (FINANCE, Role.FINANCE),
+        ):
+            passwords[username] = secrets.token_urlsafe(18)
+            container.users.add(username, passwords[username], role, PROVINCE, ACTOR)
+        return passwords
+    finally:
+        container.close()
+
+
+def make_allocation(port: int, token: str, year: int, decided_on: str) -> str:
     answer = httpx.post(
         f"http://127.0.0.1:{port}/allocations",
         json={
@@ -406,7 +435,7 @@ def make_allocation(port: int, year: int, decided_on: str) -> str:
             "decision_no": "QĐ-LOAD/1",
             "decided_on": decided_on,
         },
-        headers={"X-Actor": ACTOR},
+        headers={"Authorization": f"Bearer {token}"},
         timeout=30,
     )
     answer.raise_for_status()
@@ -442,6 +471,7 @@ def measure_database(kind: str, options: argparse.Namespace) -> dict[str, Any]:
             f"{kind}: demo of {options.households} households in {time.monotonic() - started:.1f} s"
         )
         households = household_ids(env)
+        passwords = add_users(env)
         worker: subprocess.Popen[bytes] | None = None
         if kind == "postgres":
             # The read models are built before the worker starts, one projection after another:
@@ -470,7 +500,9 @@ def measure_database(kind: str, options: argparse.Namespace) -> dict[str, Any]:
         caught = wait_caught_up(port, worker_alive)
         if caught is None:
             raise RuntimeError(f"{kind}: the read models did not catch up with the demo")
-        allocation = make_allocation(port, today.year, today.isoformat())
+        allocation = make_allocation(
+            port, log_in(port, FINANCE, passwords[FINANCE]), today.year, today.isoformat()
+        )
         commune = build_units()[0]
         nonce = uuid.uuid4().hex[:4]
         levels = []
@@ -490,7 +522,9 @@ def measure_database(kind: str, options: argparse.Namespace) -> dict[str, Any]:
                         "DEPRIVATIONS": ", ".join(
                             f'"{c}"' for c in standard_on(today - timedelta(days=3)).indicators
                         ),
-                        "ACTOR": ACTOR,
+                        # Logged in again at each level: a token lasts 30 minutes.
+                        "CASEWORKER_TOKEN": log_in(port, CASEWORKER, passwords[CASEWORKER]),
+                        "ANALYST_TOKEN": log_in(port, ANALYST, passwords[ANALYST]),
                         "SUPPORT_TYPE": SUPPORT_TYPE,
                     }
                 )

@@ -15,9 +15,15 @@ and interleaved round by round:
 * ``application``: ``container.case_files.record_support(RecordSupport(...))`` on prepared
   households (registered and recognised as poor, so the support is eligible), rotated through;
 * ``http``: the real server (``giamngheo serve`` in a subprocess) answering
-  ``POST /households/{id}/supports`` to one keep-alive ``http.client`` connection, sequentially;
-* ``http (wrk)``, with ``--wrk``: the same requests from ``wrk -t1 -c1`` (if installed), on
-  households of its own.
+  ``POST /households/{id}/supports`` to one keep-alive ``http.client`` connection, sequentially,
+  each request carrying the bearer token of a province caseworker who logged in at
+  ``POST /auth/token`` (once per round: a token lasts 30 minutes);
+* ``http (no auth)``: the same requests, on households of their own, marked so that the same
+  server skips authentication (``bench.unauthenticated_server`` overrides ``api.auth.authorise``
+  for marked requests only): the cost of authentication is the difference, in the same process
+  and round;
+* ``http (wrk)``, with ``--wrk``: the same requests as ``http`` (with the token) from
+  ``wrk -t1 -c1`` (if installed), on households of its own.
 
 On SQLite the server runs its in-process projections, as shipped; on PostgreSQL
 ``--projection-worker`` runs ``giamngheo project`` beside it, as deployed.
@@ -25,7 +31,9 @@ On SQLite the server runs its in-process projections, as shipped; on PostgreSQL
 Each round runs every scenario for the same number of operations (or seconds); the table shows
 the median rate over the rounds, latency percentiles (per round, median over rounds), the ratio
 of the scenario's median rate to the baseline's median rate against its aim, and the CPU time
-per operation of this process, the server and the PostgreSQL backends.
+per operation of this process, the server and the PostgreSQL backends; then authentication's
+share of a write: its rate beside the unauthenticated one, and its share of the server's CPU time
+per write (the aim: at most 10 %).
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -68,7 +77,10 @@ from application.commands import (
     RegisterHousehold,
 )
 from bench.reporting import print_load, save_results
+from bench.unauthenticated_server import UNAUTHENTICATED
+from domain.access import Role
 from domain.household import FactContext
+from domain.units import PROVINCE_CODE
 from infrastructure.container import Container, build_container
 from infrastructure.persistence import event_store_env
 from infrastructure.settings import (
@@ -86,7 +98,9 @@ DEFAULT_ADMIN_URL = os.environ.get(
 SUPPORT_TYPE = "information_access"  # poor and near-poor households; no member, no model
 APPLICATION_AIM = 0.70
 HTTP_AIM = 0.40
+AUTH_CPU_AIM = 0.10  # authentication's share of a write's server CPU time, at most
 ACTOR = "bench"
+CASEWORKER = "bench.caseworker"  # the province caseworker the HTTP writes log in as
 
 
 # The bare library baseline -------------------------------------------------------------------
@@ -401,13 +415,16 @@ def subprocess_running(
 
 
 @contextlib.contextmanager
-def running_server(settings_env: dict[str, str], log_path: Path) -> Iterator[tuple[int, int]]:
-    """``giamngheo serve`` on a free port, as shipped; yields (port, pid) once /health answers.
+def running_server(
+    settings_env: dict[str, str], log_path: Path, program: tuple[str, ...] = ("-m", "api.cli")
+) -> Iterator[tuple[int, int]]:
+    """``giamngheo serve`` on a free port, as shipped (or ``program``'s variant of it); yields
+    (port, pid) once /health answers.
 
     On SQLite the server also runs the in-process projections after each command, as shipped.
     """
     port = free_port()
-    command = python_command("-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port))
+    command = python_command(*program, "serve", "--host", "127.0.0.1", "--port", str(port))
     with subprocess_running(command, settings_env, log_path) as server:
         try:
             wait_for_health(port, server)
@@ -437,15 +454,60 @@ def wait_for_health(port: int, server: subprocess.Popen[bytes], timeout: float =
     raise RuntimeError(f"the server did not answer /health on port {port} within {timeout}s")
 
 
-class SupportClient:
-    """One keep-alive connection posting supports, sequentially."""
+def log_in(port: int, username: str, password: str) -> str:
+    """A bearer token from ``POST /auth/token`` (the OAuth2 password flow's form)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        form = urllib.parse.urlencode({"username": username, "password": password})
+        connection.request(
+            "POST",
+            "/auth/token",
+            form,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        answer = connection.getresponse()
+        payload = answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"logging in as {username}: {answer.status} {payload[:500]!r}")
+        token: str = json.loads(payload)["access_token"]
+        return token
+    finally:
+        connection.close()
 
-    def __init__(self, port: int, provided_on: date) -> None:
+
+def add_caseworker(container: Container) -> str:
+    """The province caseworker the HTTP writes log in as; answers their password (new each
+    run, kept nowhere)."""
+    password = secrets.token_urlsafe(18)
+    container.users.add(CASEWORKER, password, Role.CASEWORKER, PROVINCE_CODE, ACTOR)
+    return password
+
+
+class SupportClient:
+    """One keep-alive connection posting supports, sequentially: with the bearer token of the
+    last ``log_in``, or, ``authenticated=False``, marked to skip authentication (the
+    unauthenticated baseline)."""
+
+    def __init__(
+        self, port: int, provided_on: date, password: str, authenticated: bool = True
+    ) -> None:
+        self._port = port
+        self._password = password
+        self._authenticated = authenticated
         self._connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self._body = json.dumps(
             {"support_type": SUPPORT_TYPE, "provided_on": provided_on.isoformat()}
         ).encode()
-        self._headers = {"Content-Type": "application/json", "X-Actor": ACTOR}
+        self._headers = {"Content-Type": "application/json"}
+        if not authenticated:
+            self._headers[UNAUTHENTICATED] = "1"
+
+    def log_in(self) -> str:
+        """Logs in again (outside any measured round); answers the token."""
+        token = log_in(self._port, CASEWORKER, self._password)
+        if self._authenticated:
+            self._headers["Authorization"] = f"Bearer {token}"
+        return token
 
     def post(self, household_id: UUID) -> None:
         self._connection.request(
@@ -471,7 +533,7 @@ local i = 0
 wrk.method = "POST"
 wrk.body = '%(body)s'
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Actor"] = "%(actor)s"
+wrk.headers["Authorization"] = "Bearer %(token)s"
 request = function()
   i = i + 1
   return wrk.format(nil, "/households/" .. ids[(i %% #ids) + 1] .. "/supports")
@@ -486,12 +548,18 @@ end
 
 
 def wrk_round(
-    port: int, ids: list[UUID], provided_on: date, seconds: float, workdir: Path, meter: CpuMeter
+    port: int,
+    ids: list[UUID],
+    provided_on: date,
+    seconds: float,
+    workdir: Path,
+    meter: CpuMeter,
+    token: str,
 ) -> Round:
     script = workdir / "supports.lua"
     body = json.dumps({"support_type": SUPPORT_TYPE, "provided_on": provided_on.isoformat()})
     script.write_text(
-        WRK_SCRIPT % {"ids": ", ".join(f'"{i}"' for i in ids), "body": body, "actor": ACTOR}
+        WRK_SCRIPT % {"ids": ", ".join(f'"{i}"' for i in ids), "body": body, "token": token}
     )
     duration = max(1, round(seconds))
     others = meter.snapshot()
@@ -542,13 +610,16 @@ def measure_database(kind: str, options: argparse.Namespace) -> dict[str, Any]:
 
         dates = bench_dates(container.today())
         print(f"[{kind}] preparing households …", flush=True)
-        sets = {"application": "A", "http": "H"} | ({"http (wrk)": "W"} if options.wrk else {})
+        sets = {"application": "A", "http": "H", "http (no auth)": "N"} | (
+            {"http (wrk)": "W"} if options.wrk else {}
+        )
         ids = {
             name: prepare_households(container, p, households, dates) for name, p in sets.items()
         }
         tallies = [Tally() for _ in range(households)]
         baseline.save(*tallies)
         tally_ids = [t.id for t in tallies]
+        password = add_caseworker(container)
 
         def baseline_command(i: int) -> None:
             tally: Tally = baseline.repository.get(tally_ids[i % households])
@@ -572,7 +643,13 @@ def measure_database(kind: str, options: argparse.Namespace) -> dict[str, Any]:
             if not created:
                 raise RuntimeError("record_support did not record a support")
 
-        port, server_pid = stack.enter_context(running_server(settings_env, workdir / "server.log"))
+        port, server_pid = stack.enter_context(
+            running_server(
+                settings_env,
+                workdir / "server.log",
+                ("-m", "bench.unauthenticated_server", CASEWORKER),
+            )
+        )
         server_pids = [server_pid]
         budget.meter.groups["server"] = lambda: server_pids
         worker = kind == "postgres" and options.projection_worker
@@ -587,30 +664,48 @@ def measure_database(kind: str, options: argparse.Namespace) -> dict[str, Any]:
             budget.meter.groups["database"] = stack.enter_context(
                 backends_of(options.postgres_admin_url, raw_url.rpartition("/")[2])
             )
-        client = SupportClient(port, dates.provided_on)
+        client = SupportClient(port, dates.provided_on, password)
         stack.callback(client.close)
+        unauthenticated = SupportClient(port, dates.provided_on, password, authenticated=False)
+        stack.callback(unauthenticated.close)
 
         def over_http(i: int) -> None:
             client.post(ids["http"][i % households])
 
+        def without_auth(i: int) -> None:
+            unauthenticated.post(ids["http (no auth)"][i % households])
+
         def http_round() -> Round:
+            client.log_in()
             client.reconnect()  # the server drops connections idle for 5 s
             return budget.run(over_http)
+
+        def unauthenticated_round() -> Round:
+            unauthenticated.reconnect()
+            return budget.run(without_auth)
 
         scenarios: dict[str, Callable[[], Round]] = {
             "baseline": lambda: budget.run(baseline_command),
             "application": lambda: budget.run(application),
             "http": http_round,
+            "http (no auth)": unauthenticated_round,
         }
         aims: dict[str, float | None] = {
             "baseline": None,
             "application": APPLICATION_AIM,
             "http": HTTP_AIM,
+            "http (no auth)": None,
         }
         if options.wrk:
             seconds = options.seconds or max(2.0, options.operations / 300)
             scenarios["http (wrk)"] = lambda: wrk_round(
-                port, ids["http (wrk)"], dates.provided_on, seconds, workdir, budget.meter
+                port,
+                ids["http (wrk)"],
+                dates.provided_on,
+                seconds,
+                workdir,
+                budget.meter,
+                client.log_in(),
             )
             aims["http (wrk)"] = HTTP_AIM
         scenarios["baseline create"] = lambda: budget.run(baseline_create)
@@ -618,8 +713,10 @@ def measure_database(kind: str, options: argparse.Namespace) -> dict[str, Any]:
 
         # Warm-up: two passes over every aggregate (caches, connections, server).
         warm = Budget(operations=2 * households, seconds=None)
+        client.log_in()
         client.reconnect()
-        for operation in (over_http, baseline_command, application):
+        unauthenticated.reconnect()
+        for operation in (over_http, without_auth, baseline_command, application):
             warm.run(operation)
 
         outcomes = {name: Outcome(name, aims[name]) for name in scenarios}
@@ -664,6 +761,46 @@ def profile_application(application: Callable[[int], None], budget: Budget) -> s
 # Report --------------------------------------------------------------------------------------
 
 
+def authentication_cost(outcomes: dict[str, Outcome]) -> dict[str, float | bool | None]:
+    """Authenticated HTTP writes against the unauthenticated ones of the same run: the rate
+    ratio (paired by round) and authentication's share of the server's CPU time per write."""
+    with_auth, without = outcomes["http"], outcomes["http (no auth)"]
+    server_with = with_auth.median_of("server_cpu_ms")
+    server_without = without.median_of("server_cpu_ms")
+    share = (
+        (server_with - server_without) / server_with
+        if server_with and server_without is not None
+        else None
+    )
+    return {
+        "ops_per_second_with_auth": with_auth.median_rate,
+        "ops_per_second_without_auth": without.median_rate,
+        "rate_ratio": with_auth.paired_ratio(without),
+        "server_cpu_ms_with_auth": server_with,
+        "server_cpu_ms_without_auth": server_without,
+        "auth_share_of_server_cpu": share,
+        "aim_share_at_most": AUTH_CPU_AIM,
+        "passed": None if share is None else share <= AUTH_CPU_AIM,
+    }
+
+
+def authentication_line(cost: dict[str, float | bool | None]) -> str:
+    share = cost["auth_share_of_server_cpu"]
+    verdict = "n/a" if cost["passed"] is None else ("PASS" if cost["passed"] else "MISS")
+
+    def ms(value: float | bool | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}"
+
+    return (
+        f"authentication: http {cost['ops_per_second_with_auth']:.0f} ops/s with it, "
+        f"{cost['ops_per_second_without_auth']:.0f} without (paired ratio "
+        f"{cost['rate_ratio']:.1%}); server cpu ms/op {ms(cost['server_cpu_ms_with_auth'])} "
+        f"with, {ms(cost['server_cpu_ms_without_auth'])} without: authentication's share "
+        + ("n/a" if share is None else f"{share:.1%}")
+        + f" (aim ≤ {AUTH_CPU_AIM:.0%}: {verdict})"
+    )
+
+
 def table(result: dict[str, Any]) -> str:
     kind: str = result["database"]
     outcomes: dict[str, Outcome] = result["outcomes"]
@@ -684,7 +821,7 @@ def table(result: dict[str, Any]) -> str:
         paired = outcome.paired_ratio(outcomes["baseline"])
         cpu = [outcome.median_of(n) for n in ("cpu_ms", "server_cpu_ms", "database_cpu_ms")]
         bench, server, database = ("" if c is None else f"{c:.2f}" for c in cpu)
-        if outcome.scenario not in ("http", "http (wrk)"):
+        if not outcome.scenario.startswith("http"):
             server = ""  # the idle server's own work (e.g. projections following the log)
         lines.append(
             f"{outcome.scenario:<16} {outcome.median_rate:>7.0f} {outcome.p50_ms:>7.2f} "
@@ -696,6 +833,7 @@ def table(result: dict[str, Any]) -> str:
         for name, (start, end) in result["supports_per_household"].items()
     )
     lines.append(f"supports per household over the rounds: {held}")
+    lines.append(authentication_line(authentication_cost(outcomes)))
     if kind == "sqlite":
         lines.append("http: the server also runs its in-process projections (as shipped)")
     elif result["projection_worker"]:
@@ -730,6 +868,7 @@ def as_json(result: dict[str, Any]) -> dict[str, Any]:
             }
             for name, o in outcomes.items()
         },
+        "authentication": authentication_cost(outcomes),
         "application_profile": result["profile"],
     }
 
@@ -824,6 +963,7 @@ def main(argv: list[str] | None = None) -> int:
         "ops/s: median over rounds; p50/p95: per round, median over rounds; "
         "vs base: median ops/s ÷ baseline median ops/s (result: PASS when ≥ aim);\n"
         "paired: median over rounds of ops/s ÷ the baseline's ops/s in the same round;\n"
+        "http (no auth): the same writes as http, the same server skipping authentication;\n"
         "cpu ms/op: CPU time per operation (median over rounds) of this process (for http: "
         "the client), of the server (and worker) processes, and of the PostgreSQL backends."
     )

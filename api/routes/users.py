@@ -29,7 +29,7 @@ def user_view(user: User) -> dict[str, Any]:
     }
 
 
-@router.post(TOKEN_PATH, response_model=schemas.TokenOut, tags=["users"])
+@router.post(TOKEN_PATH, response_model=schemas.TokenOut)
 def log_in(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],

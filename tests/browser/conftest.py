@@ -51,8 +51,23 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, environment: dict[str, str] | None = None) -> None:
         self.base_url = base_url
+        self.environment = environment or dict(os.environ)
+
+    def add_user(self, username: str, role: str, password: str, unit: str = "19") -> None:
+        """``giamngheo users add`` on the server's database, the password read from stdin."""
+        subprocess.run(
+            [sys.executable, "-m", "api.cli", "users", "add", username, "--role", role,
+             "--unit", unit],
+            cwd=ROOT,
+            env=self.environment,
+            input=password + "\n",
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )  # fmt: skip
 
     def json(self, path: str) -> Any:
         with urllib.request.urlopen(self.base_url + path, timeout=30) as answer:
@@ -104,7 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    served = Server(f"http://127.0.0.1:{port}")
+    served = Server(f"http://127.0.0.1:{port}", environment)
     try:
         _wait_until_caught_up(served, process, log)
         yield served

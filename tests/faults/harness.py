@@ -7,7 +7,8 @@ what the log holds.
 
 Every write carries a token of its own (in `evidence`; also the household code of a
 registration and the idempotency key of a support), so that a write whose answer was lost can
-still be looked for in the log.
+still be looked for in the log. The clients log in as any client does (`POST /auth/token`): a
+province caseworker writes, a province auditor reads the histories and the allocation.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from application.commands import (
     RecordRecognition,
     RegisterHousehold,
 )
+from domain.access import Role
 from domain.funds import FundAllocation
 from domain.household import FactContext, Household, HouseholdCode
 from infrastructure.clock import today_in_vietnam
@@ -51,6 +53,7 @@ from infrastructure.settings import Settings, normalise_database_url
 from projections.log import LogReader
 from projections.machinery import advisory_lock_key
 from tests.deprivation_codes import ND07
+from tests.logins import TEST_PASSWORD_COST, ensure_user, log_in_over_http
 
 ROOT = Path(__file__).resolve().parents[2]
 UNDER_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -71,7 +74,8 @@ def postgres_bin() -> Path:
     return found[-1].parent if found else preferred
 
 
-ACTOR = "fault.test"
+ACTOR = "fault.test"  # the caseworker who writes, and the seed's actor
+AUDITOR = "fault.audit"  # who reads the histories and the allocation back
 SUPPORT_TYPE = "agricultural_production"  # poor and near-poor; no member; line DA3.TDA1
 PROGRAMME_LINE = "DA3.TDA1"
 START_SECONDS = 60.0
@@ -79,7 +83,9 @@ SEAL_KEY = "fault-test-seal-key"  # the test's processes and the seeding share i
 
 
 def settings(url: str) -> Settings:
-    return Settings(database_url=normalise_database_url(url), seal_key=SEAL_KEY.encode())
+    return Settings(
+        database_url=normalise_database_url(url), seal_key=SEAL_KEY.encode(), **TEST_PASSWORD_COST
+    )
 
 
 def environment(url: str, folder: Path) -> dict[str, str]:
@@ -166,6 +172,11 @@ class Server(Service):
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def log_in(self, username: str) -> dict[str, str]:
+        """The header carrying a token of that seeded user; it outlives a restart of the
+        server (the signing key is in the test's keys folder)."""
+        return log_in_over_http(self.base_url, username)
 
     def start_and_wait(self, timeout: float = START_SECONDS) -> float:
         """Starts the server; answers the seconds until /health answers 200."""
@@ -358,6 +369,8 @@ def seed(url: str, clients: int, households_each: int = 2) -> Seed:
     try:
         for projector in container.projectors.values():
             projector.prepare()
+        ensure_user(container, Role.CASEWORKER, username=ACTOR)
+        ensure_user(container, Role.AUDITOR, username=AUDITOR)
         files = container.case_files
         commune = container.units.communes()[0].code
         context = FactContext(actor=ACTOR, reason="fault test seed")
@@ -505,12 +518,13 @@ LOST_ANSWER = (
 
 
 def send(client: httpx.Client, write: Write, give_up_at: float) -> None:
-    """Sends one write; a refused connection (nothing sent) is tried again until
-    ``give_up_at``; a lost answer is not (the write's fate is what the audit finds out)."""
+    """Sends one write (``client`` carries the writer's token); a refused connection (nothing
+    sent) is tried again until ``give_up_at``; a lost answer is not (the write's fate is what
+    the audit finds out)."""
     while True:
         write.sent_at = time.monotonic()
         try:
-            answer = client.post(write.path, json=write.body, headers={"X-Actor": ACTOR})
+            answer = client.post(write.path, json=write.body)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             write.refused += 1
             if time.monotonic() > give_up_at:
@@ -538,10 +552,12 @@ def send(client: httpx.Client, write: Write, give_up_at: float) -> None:
 
 @dataclass
 class Burst:
-    """``clients`` threads, each sending its planned writes one after another."""
+    """``clients`` threads, each sending its planned writes one after another, as the user
+    whose token ``headers`` carries."""
 
     base_url: str
     plans: list[list[Write]]
+    headers: dict[str, str]
     give_up_seconds: float = 90.0
     acknowledged: int = 0
     started_at: float = 0.0
@@ -556,7 +572,9 @@ class Burst:
     def _client(self, plan: list[Write]) -> None:
         give_up_at = self.started_at + self.give_up_seconds
         failures = 0
-        with httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(20.0)) as client:
+        with httpx.Client(
+            base_url=self.base_url, headers=self.headers, timeout=httpx.Timeout(20.0)
+        ) as client:
             for write in plan:
                 send(client, write, give_up_at)
                 if write.outcome == "acknowledged":
@@ -783,15 +801,17 @@ def recovery_seconds(writes: list[Write], moment: float) -> float | None:
     return min(answered) - moment if answered else None
 
 
-def check_histories(base_url: str, writes: list[Write], index: LogIndex) -> list[str]:
+def check_histories(
+    base_url: str, headers: dict[str, str], writes: list[Write], index: LogIndex
+) -> list[str]:
     """Every write in the log is in its household's history, by its token and ids; nothing
-    rejected is."""
+    rejected is. ``headers`` carry a token of a user who may read histories."""
     problems: list[str] = []
     by_household: dict[str, list[Write]] = defaultdict(list)
     for write in writes:
         if write.household_id is not None:
             by_household[write.household_id].append(write)
-    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30.0) as client:
         for household, own in by_household.items():
             answer = client.get(f"/households/{household}/history", params={"limit": 1000})
             if answer.status_code != 200:
@@ -824,17 +844,20 @@ def check_histories(base_url: str, writes: list[Write], index: LogIndex) -> list
     return problems
 
 
-def retry_unknown(base_url: str, writes: list[Write], index: LogIndex) -> list[str]:
-    """What a client does with a write whose answer it lost: sends it again. A support (same
-    idempotency key) is then answered 200 with the support that landed, or 201 if none did;
-    a registration (same code) 409 if it landed, 201 if not. Surveys carry no key: not sent."""
+def retry_unknown(
+    base_url: str, headers: dict[str, str], writes: list[Write], index: LogIndex
+) -> list[str]:
+    """What a client does with a write whose answer it lost: sends it again (as the writer
+    whose token ``headers`` carry). A support (same idempotency key) is then answered 200 with
+    the support that landed, or 201 if none did; a registration (same code) 409 if it landed,
+    201 if not. Surveys carry no key: not sent."""
     problems: list[str] = []
-    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30.0) as client:
         for write in writes:
             if write.outcome != "unknown" or write.kind == "survey":
                 continue
             landed = index.by_token.get(write.token, [])
-            answer = client.post(write.path, json=write.body, headers={"X-Actor": ACTOR})
+            answer = client.post(write.path, json=write.body)
             if write.kind == "support":
                 expected = 200 if landed else 201
                 if answer.status_code != expected or (

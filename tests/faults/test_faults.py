@@ -32,6 +32,8 @@ import httpx
 import pytest
 
 from tests.faults.harness import (
+    ACTOR,
+    AUDITOR,
     UNDER_CI,
     Burst,
     Figures,
@@ -82,9 +84,12 @@ def through_a_fault(
     if worker is not None:
         worker.start()
     server.start_and_wait()
+    # Logged in before the fault, as a client would be; the tokens outlive a restart.
+    writer, auditor = server.log_in(ACTOR), server.log_in(AUDITOR)
     burst = Burst(
         server.base_url,
         [plan_writes(seeded, client, WRITES_EACH, label) for client in range(CLIENTS)],
+        writer,
     )
     burst.start()
     burst.wait_for_acknowledged(int(len(burst.writes) * FAULT_AT))
@@ -124,17 +129,17 @@ def through_a_fault(
         logs = (worker or server).log_tail()
         raise AssertionError(f"{error}; /health: {health(server.base_url)}\n{logs}") from None
 
-    problems = check_histories(server.base_url, burst.writes, index)
+    problems = check_histories(server.base_url, auditor, burst.writes, index)
     assert not problems, problems
-    spent = httpx.get(f"{server.base_url}/allocations/{seeded.allocation_id}", timeout=10).json()[
-        "spent"
-    ]
+    spent = httpx.get(
+        f"{server.base_url}/allocations/{seeded.allocation_id}", headers=auditor, timeout=10
+    ).json()["spent"]
     drawn = sum(amount for draws in index.draws.values() for _, amount in draws)
     acknowledged = sum(w.amount for w in burst.writes if w.outcome == "acknowledged")
     assert spent == drawn >= acknowledged, (spent, drawn, acknowledged)
 
     # What a client does with a lost answer: send the write again.
-    problems = retry_unknown(server.base_url, burst.writes, index)
+    problems = retry_unknown(server.base_url, writer, burst.writes, index)
     assert not problems, problems
     index = read_log(url)
     again = audit(label + ", sent again", burst.writes, index)

@@ -10,6 +10,8 @@
 - the worker survives losing its connections (the database restarting): it reconnects, takes
   its projection's lock again and catches up; if another copy took the lock meanwhile, it stops;
 - databases made before the failures table gain it on start.
+
+The allocations are made over HTTP by a province finance officer, logged in.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from api.app import create_app
+from domain.access import Role
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings
 from projections.funds import FundsProjection
@@ -45,8 +48,9 @@ from projections.machinery import (
     run_worker,
     tracking_table,
 )
+from tests.logins import log_in
 
-ACTOR = {"X-Actor": "ketoan.thanhpho"}
+ACCOUNTANT = "ketoan.thanhpho"  # who makes the allocations
 THAI_NGUYEN_CITY = "164"
 MILLION = 1_000_000
 BAD = "BAD-1/QĐ-UBND"  # the decision number of the allocation the funds projection fails on
@@ -54,10 +58,16 @@ OVERFLOW = "Python int too large to convert to SQLite INTEGER"
 WAIT_SECONDS = 30.0
 
 
+@pytest.fixture
+def client(client: TestClient, container: Container) -> TestClient:
+    """The in-process server, logged in as the accountant rather than an admin."""
+    return log_in(client, container, Role.FINANCE, username=ACCOUNTANT)
+
+
 def allocate(client: TestClient, amount: int, decision_no: str) -> dict[str, Any]:
+    """``client`` is logged in as a user who may make allocations."""
     answer = client.post(
         "/allocations",
-        headers=ACTOR,
         json={
             "source": "central_recurrent",
             "fiscal_year": 2025,
@@ -270,7 +280,7 @@ def server(container: Container) -> Iterator[TestClient]:
     for projector in container.projectors.values():
         projector.create_tables()
     with TestClient(create_app(container)) as test_client:
-        yield test_client
+        yield log_in(test_client, container, Role.FINANCE, username=ACCOUNTANT)
 
 
 class Worker:

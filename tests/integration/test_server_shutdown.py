@@ -1,7 +1,8 @@
 """`giamngheo serve` stops within 5 s of SIGTERM, exit status 0, as a real process (issue 10 §6):
 with keep-alive connections open and writes in flight, every write it acknowledged is in the log;
 a read waiting for a read model answers at once instead of holding the stop up; the in-process
-projections (SQLite) stop cleanly.
+projections (SQLite) stop cleanly. A province caseworker writes and a province analyst reads,
+each logged in at `POST /auth/token`.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ from uuid import UUID
 
 import pytest
 
+from domain.access import Role
 from infrastructure.container import build_container
 from infrastructure.settings import Settings, normalise_database_url
 from tests.bodies import household_body
+from tests.logins import TEST_PASSWORD_COST, ensure_user, log_in_over_http
 
 ROOT = Path(__file__).resolve().parents[2]
 SEAL_KEY = "server-shutdown-test-seal-key-0123"
-ACTOR = {"X-Actor": "canbo.phucha", "Content-Type": "application/json"}
+CASEWORKER = "canbo.phucha"
+ANALYST = "phantich.tinh"
 STOP_SECONDS = 5.0
 
 
@@ -61,10 +65,23 @@ sys.exit(cli.main(sys.argv[1:]))
 """
 
 
+def settings_of(url: str) -> Settings:
+    return Settings(
+        database_url=normalise_database_url(url), seal_key=SEAL_KEY.encode(), **TEST_PASSWORD_COST
+    )
+
+
 class Served:
     def __init__(self, url: str, program: tuple[str, ...] = ("-m", "api.cli")) -> None:
         self.url = url
         self.port = free_port()
+        container = build_container(settings_of(url))
+        try:
+            ensure_user(container, Role.CASEWORKER, username=CASEWORKER)
+            ensure_user(container, Role.ANALYST, username=ANALYST)
+        finally:
+            container.close()
+        self.writer: dict[str, str] = {}  # until logged in: /health needs no token
         self.process = subprocess.Popen(
             [sys.executable, *program, "serve", "--port", str(self.port)],
             cwd=ROOT,
@@ -88,6 +105,9 @@ class Served:
                 pass
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.1)
+        base_url = f"http://127.0.0.1:{self.port}"
+        self.writer = log_in_over_http(base_url, CASEWORKER)
+        self.analyst = log_in_over_http(base_url, ANALYST)
 
     def connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -98,12 +118,16 @@ class Served:
         path: str,
         body: Any = None,
         connection: http.client.HTTPConnection | None = None,
+        as_user: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
+        """As the caseworker unless ``as_user`` carries another user's token."""
         own = connection is None
         connection = connection or self.connection()
+        login = as_user if as_user is not None else self.writer
         try:
             payload = None if body is None else json.dumps(body)
-            connection.request(method, path, body=payload, headers=ACTOR)
+            headers = {"Content-Type": "application/json", **login}
+            connection.request(method, path, body=payload, headers=headers)
             answer = connection.getresponse()
             text = answer.read().decode()
             try:
@@ -178,10 +202,7 @@ def test_sigterm_stops_the_server_within_5_s_keeping_every_acknowledged_write(
     assert "Traceback" not in errors, errors
     assert "still running" not in errors, errors  # stopped, not abandoned
     assert all(r.startswith("503") for r in refused), refused
-    settings = Settings(
-        database_url=normalise_database_url(database_url), seal_key=SEAL_KEY.encode()
-    )
-    container = build_container(settings)
+    container = build_container(settings_of(database_url))
     try:
         for household_id in acknowledged:
             container.case_files.household(UUID(household_id))  # NotFound if it was lost
@@ -204,7 +225,7 @@ def test_a_read_waiting_for_a_read_model_does_not_hold_up_the_stop(
     started = time.monotonic()
 
     def read() -> None:
-        status, _ = served.request("GET", "/registers/poor")
+        status, _ = served.request("GET", "/registers/poor", as_user=served.analyst)
         answered.append((time.monotonic() - started, status))
 
     reader = threading.Thread(target=read)
@@ -237,10 +258,7 @@ def test_a_request_that_outlasts_the_grace_period_does_not_hold_the_server_up(
     assert served.process.returncode == 0, errors
     assert took < STOP_SECONDS, errors
     assert "still running" in errors  # it was abandoned, and said so
-    settings = Settings(
-        database_url=normalise_database_url(database_url), seal_key=SEAL_KEY.encode()
-    )
-    container = build_container(settings)
+    container = build_container(settings_of(database_url))
     try:
         container.case_files.household(UUID(created["id"]))
     finally:
