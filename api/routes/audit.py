@@ -26,6 +26,7 @@ from api.dependencies import (
     parse_known_at,
     today,
 )
+from api.problems import problem_responses
 from api.queries import AsOfQuery
 from application.audit import household_difference, household_file, survey_verification
 from application.case_files import CaseFiles
@@ -41,6 +42,7 @@ TodayDep = Annotated[date, Depends(today)]
 @router.post(
     "/households/{household_id}/recognitions/{recognition_id}/revocation",
     response_model=schemas.RecognitionChanged,
+    responses=problem_responses(404, 409, 422),
 )
 def revoke_recognition(
     household_id: UUID,
@@ -65,6 +67,7 @@ def revoke_recognition(
 @router.post(
     "/households/{household_id}/recognitions/{recognition_id}/correction",
     response_model=schemas.RecognitionChanged,
+    responses=problem_responses(404, 409, 422),
 )
 def correct_recognition(
     household_id: UUID,
@@ -102,7 +105,12 @@ def _state(
     return files.household(household_id)
 
 
-@router.get("/households/{household_id}/diff", dependencies=[READS_LOG])
+@router.get(
+    "/households/{household_id}/diff",
+    response_model=schemas.HouseholdDifference,
+    dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
+)
 def household_diff(
     household_id: UUID,
     files: CaseFilesDep,
@@ -124,7 +132,9 @@ def household_diff(
 
 @router.get(
     "/households/{household_id}/surveys/{survey_id}/verification",
+    response_model=schemas.SurveyVerification,
     dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
 )
 def verify_survey(household_id: UUID, survey_id: str, files: CaseFilesDep) -> dict[str, Any]:
     """Re-runs the survey's classification under its recorded standard."""
@@ -140,7 +150,12 @@ def _file_page(
     return content
 
 
-@router.get("/households/{household_id}/file", dependencies=[READS_LOG])
+@router.get(
+    "/households/{household_id}/file",
+    response_model=schemas.HouseholdFile,
+    dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
+)
 def household_complete_file(
     household_id: UUID,
     files: CaseFilesDep,
@@ -158,6 +173,7 @@ def household_complete_file(
     "/households/{household_id}/file.html",
     response_class=HTMLResponse,
     dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
 )
 def household_printable_file(
     household_id: UUID,
@@ -171,7 +187,13 @@ def household_printable_file(
     return render_file(content, limit, after)
 
 
-@router.get("/reports/restatement", dependencies=[READS_REGISTERS], tags=["reports"])
+@router.get(
+    "/reports/restatement",
+    response_model=schemas.Restatement,
+    dependencies=[READS_REGISTERS],
+    responses=problem_responses(422, 503),
+    tags=["reports"],
+)
 def restatement(
     built: ContainerDep,
     on: TodayDep,

@@ -20,6 +20,7 @@ from api.dependencies import (
     parse_known_at,
     today,
 )
+from api.problems import problem_responses
 from api.queries import AsOfQuery
 from application.audit import history_with_summaries
 from application.commands import (
@@ -54,7 +55,12 @@ def _member(body: schemas.MemberIn) -> MemberDetails:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.HouseholdWritten)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.HouseholdWritten,
+    responses=problem_responses(409, 422),
+)
 def register_household(
     body: schemas.HouseholdCreate, acting: ActorDep, files: CaseFilesDep, on: TodayDep
 ) -> dict[str, Any]:
@@ -76,6 +82,7 @@ def register_household(
     "",
     response_model=schemas.HouseholdList,
     dependencies=[READS_LOG],
+    responses=problem_responses(422, 503),
 )
 def find_households(
     files: CaseFilesDep,
@@ -90,6 +97,7 @@ def find_households(
     "/{household_id}",
     response_model=schemas.HouseholdPublic,
     dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
 )
 def get_household(
     household_id: UUID,
@@ -117,6 +125,7 @@ def get_household(
     "/{household_id}/members",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.MemberCreated,
+    responses=problem_responses(404, 409, 422),
 )
 def add_member(
     household_id: UUID, body: schemas.MemberJoin, acting: ActorDep, files: CaseFilesDep
@@ -135,7 +144,9 @@ def add_member(
 
 
 @router.post(
-    "/{household_id}/members/{member_id}/departure", response_model=schemas.HouseholdWritten
+    "/{household_id}/members/{member_id}/departure",
+    response_model=schemas.HouseholdWritten,
+    responses=problem_responses(404, 409, 422),
 )
 def record_departure(
     household_id: UUID,
@@ -158,7 +169,9 @@ def record_departure(
 
 
 @router.post(
-    "/{household_id}/members/{member_id}/corrections", response_model=schemas.HouseholdWritten
+    "/{household_id}/members/{member_id}/corrections",
+    response_model=schemas.HouseholdWritten,
+    responses=problem_responses(404, 409, 422),
 )
 def correct_member(
     household_id: UUID,
@@ -187,6 +200,7 @@ def correct_member(
     "/{household_id}/surveys",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.SurveyRecorded,
+    responses=problem_responses(404, 409, 422),
 )
 def record_survey(
     household_id: UUID, body: schemas.SurveyCreate, acting: ActorDep, files: CaseFilesDep
@@ -209,6 +223,7 @@ def record_survey(
     "/{household_id}/recognitions",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.RecognitionRecorded,
+    responses=problem_responses(404, 409, 422),
 )
 def record_recognition(
     household_id: UUID, body: schemas.RecognitionCreate, acting: ActorDep, files: CaseFilesDep
@@ -230,7 +245,13 @@ def record_recognition(
     "/{household_id}/supports",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.SupportWritten,
-    responses={200: {"description": "a repeated idempotency_key: the first support, unchanged"}},
+    responses={
+        200: {
+            "description": "a repeated idempotency_key: the first support, unchanged",
+            "model": schemas.SupportWritten,
+        },
+        **problem_responses(404, 409, 422),
+    },
 )
 def record_support(
     household_id: UUID,
@@ -262,7 +283,9 @@ def record_support(
 
 
 @router.post(
-    "/{household_id}/supports/{support_id}/reversal", response_model=schemas.SupportWritten
+    "/{household_id}/supports/{support_id}/reversal",
+    response_model=schemas.SupportWritten,
+    responses=problem_responses(404, 409, 422),
 )
 def reverse_support(
     household_id: UUID,
@@ -287,6 +310,7 @@ def reverse_support(
     "/{household_id}/history",
     response_model=schemas.History,
     dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
 )
 def household_history(
     household_id: UUID,

@@ -8,8 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
+from api import schemas
 from api.csv_export import STATUS_VI, Column, Language, LanguageQuery, csv_response, wants_csv
 from api.dependencies import READS_REGISTERS, ContainerDep, parse_known_at, today
+from api.problems import problem_responses
 from api.queries import AsOfQuery, LimitQuery, OffsetQuery, PeriodDep
 from domain.units import PROVINCE_CODE
 from projections.register_queries import RegisterKind
@@ -58,7 +60,12 @@ def _register_csv(result: dict[str, Any], built: ContainerDep, lang: Language) -
     )
 
 
-@router.get("/registers/summary", dependencies=[READS_REGISTERS])
+@router.get(
+    "/registers/summary",
+    response_model=schemas.RegisterSummary,
+    dependencies=[READS_REGISTERS],
+    responses=problem_responses(422, 503),
+)
 def register_summary(
     built: ContainerDep,
     on: TodayDep,
@@ -71,8 +78,9 @@ def register_summary(
 
 @router.get(
     "/registers/{kind}",
+    response_model=schemas.Register,
     dependencies=[READS_REGISTERS],
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(422, 503)},
 )
 def register(
     kind: RegisterKind,
@@ -103,7 +111,13 @@ def register(
     return result
 
 
-@router.get("/reports/movements", dependencies=[READS_REGISTERS], tags=["reports"])
+@router.get(
+    "/reports/movements",
+    response_model=schemas.MovementReport,
+    dependencies=[READS_REGISTERS],
+    responses=problem_responses(422, 503),
+    tags=["reports"],
+)
 def movement_report(
     built: ContainerDep,
     period: PeriodDep,
