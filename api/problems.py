@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.openapi_docs import finish
 from api.schemas import Problem
 from domain.errors import DomainError
 
@@ -230,7 +231,8 @@ def problem_responses(*statuses: int, public: bool = False) -> Responses:
 
 def _document_problems(app: FastAPI) -> None:
     """The OpenAPI document carries the Problem schema that every route's
-    `problem_responses(...)` refers to, in place of FastAPI's default error shape."""
+    `problem_responses(...)` refers to, in place of FastAPI's default error shape, and the
+    last touches of api.openapi_docs."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def documented() -> dict[str, Any]:
@@ -249,6 +251,7 @@ def _document_problems(app: FastAPI) -> None:
                     operation["responses"].update(problem_responses(422, public=True))
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
+        finish(schema, app.state.container.units)
         app.openapi_schema = schema
         return schema
 

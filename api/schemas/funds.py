@@ -13,6 +13,7 @@ from api.schemas.vocabulary import (
     FINDING_KINDS,
     PROGRAMME_LINE,
     SUPPORT_TYPE,
+    UNIT,
     DecisionNo,
     Delta,
     Money,
@@ -56,9 +57,7 @@ class AllocationCreate(FactNotes):
     source: Source
     fiscal_year: Annotated[StrictInt, Field(ge=2000, le=MAX_DATE.year)]
     programme_line: str = Field(max_length=MAX_NAME_LENGTH, json_schema_extra=PROGRAMME_LINE)
-    unit_code: str = Field(
-        max_length=MAX_NAME_LENGTH, description="the unit given the money (GET /reference/units)"
-    )
+    unit_code: str = Field(max_length=MAX_NAME_LENGTH, json_schema_extra=UNIT)
     amount: Money
     decision_no: DecisionNo
     decided_on: PastDay

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.schemas.vocabulary import (
+    COMMUNE,
     DEPRIVATIONS,
     ETHNICITY,
     NOT_BLANK,
@@ -26,6 +27,11 @@ from api.schemas.vocabulary import (
     Sex,
     StatusName,
     Text,
+    absent,
+    given,
+    one_of_types,
+    schema_rules,
+    when,
 )
 from application.case_files import HOUSEHOLD_CODE
 from domain.limits import (
@@ -35,6 +41,7 @@ from domain.limits import (
     MAX_UNIT_LENGTH,
     NO_CONTROL_CHARACTERS,
 )
+from domain.supports import support_catalogue
 
 ETHNICITY_PATTERN = r"^(0[1-9]|[1-4][0-9]|5[0-5]|99)$"
 # The server strips the code before checking it (application.case_files.HOUSEHOLD_CODE).
@@ -130,9 +137,7 @@ class HouseholdCreate(FactNotes):
         description="unique: 1–40 letters, digits, '.', '_', '/' or '-'",
         json_schema_extra={"pattern": CODE_PATTERN},
     )
-    commune_code: str = Field(
-        min_length=1, max_length=10, description="a commune or ward of GET /reference/units"
-    )
+    commune_code: str = Field(min_length=1, max_length=10, json_schema_extra=COMMUNE)
     village: Named
     registered_on: PastDay
     area: AreaType | None = Field(default=None, description="default: the commune's own area")
@@ -200,11 +205,28 @@ class Departure(HouseholdWrite):
     reason: Text | None = None
 
 
+MEMBER_DETAILS = (
+    "name",
+    "birth_date",
+    "sex",
+    "ethnicity",
+    "relation",
+    "national_id",
+    "disability",
+    "merit",
+)
+
+
 class MemberCorrection(HouseholdWrite):
+    """At least one detail, and a reason; only `national_id` may be cleared (null)."""
+
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"birth_date": "1976-03-02", "reason": "typed wrongly at registration"}]
-        }
+        json_schema_extra=schema_rules(
+            non_empty=("reason",),
+            not_null=tuple(name for name in MEMBER_DETAILS if name != "national_id"),
+            one_given=MEMBER_DETAILS,
+            example={"birth_date": "1976-03-02", "reason": "typed wrongly at registration"},
+        )
     )
 
     name: Named | None = None
@@ -219,31 +241,30 @@ class MemberCorrection(HouseholdWrite):
     merit: StrictBool | None = None
 
 
+SURVEY_EXAMPLE: dict[str, Any] = {
+    "surveyed_on": "2024-10-01",
+    "review": "annual",
+    "income_per_capita": 1_100_000,
+    "deprivations": {
+        "employment": True,
+        "dependants": False,
+        "nutrition": False,
+        "health_insurance": False,
+        "adult_education": False,
+        "child_school_attendance": False,
+        "housing_quality": False,
+        "housing_area": False,
+        "domestic_water": False,
+        "sanitation": True,
+        "telecommunication": False,
+        "information_access": False,
+    },
+}
+
+
 class SurveyCreate(HouseholdWrite):
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "surveyed_on": "2024-10-01",
-                    "review": "annual",
-                    "income_per_capita": 1_100_000,
-                    "deprivations": {
-                        "employment": True,
-                        "dependants": False,
-                        "nutrition": False,
-                        "health_insurance": False,
-                        "adult_education": False,
-                        "child_school_attendance": False,
-                        "housing_quality": False,
-                        "housing_area": False,
-                        "domestic_water": False,
-                        "sanitation": True,
-                        "telecommunication": False,
-                        "information_access": False,
-                    },
-                }
-            ]
-        }
+        json_schema_extra=schema_rules(standard_by="surveyed_on", example=SURVEY_EXAMPLE)
     )
 
     surveyed_on: PastDay = Field(description="picks the standard in force that day")
@@ -292,10 +313,13 @@ class RecognitionRevocation(HouseholdWrite):
 
 
 class RecognitionCorrection(HouseholdWrite):
+    """At least one of status, decided_on and decision_no, and a reason."""
+
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"decision_no": "254/QĐ-UBND", "reason": "number mistyped"}]
-        }
+        json_schema_extra=schema_rules(
+            one_given=("status", "decided_on", "decision_no"),
+            example={"decision_no": "254/QĐ-UBND", "reason": "number mistyped"},
+        )
     )
 
     status: StatusName | None = None
@@ -308,17 +332,35 @@ class RecognitionChanged(Written):
     recognition_id: str
 
 
+_KINDS = support_catalogue().values()
+# The rules of application.case_files' support checks that a schema can state.
+SUPPORT_RULES: tuple[dict[str, Any], ...] = (
+    when(one_of_types(k.code for k in _KINDS if k.member == "required"), given("member_id")),
+    when(
+        one_of_types(k.code for k in _KINDS if k.requires_model),
+        {**given("model"), "properties": {"model": {"type": "string", "pattern": NOT_BLANK}}},
+    ),
+    when(one_of_types(k.code for k in _KINDS if not k.records_certificate), absent("certified")),
+    when(given("amount"), given("allocation_id")),
+    when(given("allocation_id"), given("amount")),
+    when(given("quantity"), {**given("unit"), "properties": {"unit": {"minLength": 1}}}),
+)
+
+
 class SupportCreate(HouseholdWrite):
+    """Rules that depend on the support type are in GET /reference/support-types; the
+    household's eligibility on `provided_on` is judged by the server (422 not_eligible)."""
+
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "support_type": "agricultural_production",
-                    "provided_on": "2024-03-01",
-                    "amount": 2_000_000,
-                }
-            ]
-        }
+        json_schema_extra=schema_rules(
+            rules=SUPPORT_RULES,
+            example={
+                "support_type": "agricultural_production",
+                "provided_on": "2024-03-01",
+                "amount": 2_000_000,
+                "allocation_id": "3f1c6a52-41f0-4c9e-9d1b-2a3e5b7c9d01",
+            },
+        )
     )
 
     support_type: str = Field(max_length=MAX_NAME_LENGTH, json_schema_extra=SUPPORT_TYPE)

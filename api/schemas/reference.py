@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
@@ -16,6 +16,7 @@ from api.schemas.vocabulary import (
     Day,
     Income,
     StatusName,
+    schema_rules,
 )
 
 
@@ -86,32 +87,33 @@ class Standards(Answer):
     items: list[Standard]
 
 
+SELF_ASSESSMENT_EXAMPLE: dict[str, Any] = {
+    "area": "rural",
+    "income_per_capita": 1_400_000,
+    "deprivations": {
+        "employment": False,
+        "dependants": False,
+        "nutrition": False,
+        "health_insurance": True,
+        "adult_education": False,
+        "child_school_attendance": False,
+        "housing_quality": True,
+        "housing_area": False,
+        "domestic_water": False,
+        "sanitation": True,
+        "telecommunication": False,
+        "information_access": False,
+    },
+    "on": "2024-06-01",
+}
+
+
 class SelfAssessmentIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "area": "rural",
-                    "income_per_capita": 1_400_000,
-                    "deprivations": {
-                        "employment": False,
-                        "dependants": False,
-                        "nutrition": False,
-                        "health_insurance": True,
-                        "adult_education": False,
-                        "child_school_attendance": False,
-                        "housing_quality": True,
-                        "housing_area": False,
-                        "domestic_water": False,
-                        "sanitation": True,
-                        "telecommunication": False,
-                        "information_access": False,
-                    },
-                    "on": "2024-06-01",
-                }
-            ]
-        },
+        json_schema_extra=schema_rules(
+            not_null=("on",), standard_by="on", example=SELF_ASSESSMENT_EXAMPLE
+        ),
     )
 
     area: AreaType

@@ -7,12 +7,15 @@ schema only, so that the answer to a wrong value stays the same.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, StrictInt
 
+from api.openapi_docs import all_unit_codes
 from application.case_files import ETHNICITIES, RELATIONS, REVIEWS
+from domain.calendar import VIETNAM
 from domain.funds import SOURCES
 from domain.limits import (
     MAX_DATE,
@@ -23,10 +26,91 @@ from domain.limits import (
     MIN_DATE,
     NO_CONTROL_CHARACTERS,
 )
-from domain.standards import Area, Status, all_standards
+from domain.standards import Area, PovertyStandard, Status, all_standards, standard_on
 from domain.status import Movement
 from domain.supports import programme_lines, support_catalogue
+from domain.units import thai_nguyen_units
 from projections.register_queries import RegisterKind
+
+
+def schema_rules(
+    *,
+    required: tuple[str, ...] = (),
+    not_null: tuple[str, ...] = (),
+    one_given: tuple[str, ...] = (),
+    non_empty: tuple[str, ...] = (),
+    standard_by: str | None = None,
+    rules: tuple[dict[str, Any], ...] = (),
+    example: dict[str, Any] | None = None,
+) -> Callable[[dict[str, Any]], None]:
+    """A model's `json_schema_extra` for rules its own checks word: fields it requires,
+    fields that may be left out but not sent as null, fields of which one must be given, and
+    `deprivations` answering the indicators of the standard in force on the date field
+    ``standard_by`` (today where it is left out); ``rules`` are further schemas it meets."""
+
+    def amend(schema: dict[str, Any]) -> None:
+        if example is not None:
+            schema["examples"] = [example]
+        properties = schema["properties"]
+        for name in (*not_null, *non_empty):
+            branches = [b for b in properties[name].pop("anyOf", []) if b.get("type") != "null"]
+            if branches:
+                properties[name].update(branches[0])
+        for name in non_empty:
+            properties[name]["minLength"] = 1
+        if required or non_empty:
+            schema["required"] = sorted({*schema.get("required", []), *required, *non_empty})
+        if one_given:
+            schema["anyOf"] = [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in one_given
+            ]
+        every = list(rules)
+        if standard_by is not None:
+            every.append({"anyOf": _deprivations_by_standard(standard_by, schema)})
+        if every:
+            schema["allOf"] = every
+
+    return amend
+
+
+def _answers(standard: PovertyStandard) -> dict[str, Any]:
+    return {
+        "required": list(standard.indicators),
+        "propertyNames": {"enum": list(standard.indicators)},
+    }
+
+
+def _deprivations_by_standard(field: str, schema: dict[str, Any]) -> list[dict[str, Any]]:
+    branches: list[dict[str, Any]] = []
+    for standard in all_standards():
+        first = standard.applies_from or MIN_DATE
+        # The standards run over whole years, so the year of the date picks one.
+        assert (first.month, first.day, standard.applies_to.month, standard.applies_to.day) == (
+            1,
+            1,
+            12,
+            31,
+        ), standard.id
+        years = "|".join(str(y) for y in range(first.year, standard.applies_to.year + 1))
+        branches.append(
+            {
+                "required": [field],
+                "properties": {
+                    field: {"pattern": f"^({years})-"},
+                    "deprivations": _answers(standard),
+                },
+            }
+        )
+    if field not in schema.get("required", []):
+        today = datetime.now(VIETNAM).date()
+        branches.append(
+            {
+                "not": {"required": [field]},
+                "properties": {"deprivations": _answers(standard_on(today))},
+            }
+        )
+    return branches
 
 
 def enum(values: Any, description: str | None = None) -> dict[str, Any]:
@@ -44,6 +128,9 @@ STANDARD_IDS = tuple(standard.id for standard in all_standards())
 DEPRIVATION_CODES = tuple(
     sorted({code for standard in all_standards() for code in standard.indicators})
 )
+_UNITS = thai_nguyen_units()
+UNIT_CODES = tuple(all_unit_codes(_UNITS))
+COMMUNE_CODES = tuple(sorted(unit.code for unit in _UNITS.communes()))
 FINDING_KINDS = ("ineligible_support", "duplicate_support", "late_recording", "repeated_single_use")
 SEXES = ("male", "female")
 
@@ -78,7 +165,7 @@ Name = Annotated[
     str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NO_CONTROL_CHARACTERS)
 ]
 Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH, pattern=NO_CONTROL_CHARACTERS)]
-# Free text that must say something; the server refuses one of spaces only in its own words.
+# A name that must say something; the server refuses one of spaces only, in its own words.
 NOT_BLANK = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 RequiredText = Annotated[
     str,
@@ -86,12 +173,38 @@ RequiredText = Annotated[
         min_length=1,
         max_length=MAX_TEXT_LENGTH,
         pattern=NO_CONTROL_CHARACTERS,
-        json_schema_extra={"pattern": NOT_BLANK},
     ),
 ]
 DecisionNo = Annotated[
-    str, Field(min_length=1, max_length=MAX_DECISION_NO_LENGTH, pattern=NO_CONTROL_CHARACTERS)
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_DECISION_NO_LENGTH,
+        pattern=NO_CONTROL_CHARACTERS,
+        json_schema_extra={"pattern": NOT_BLANK},
+    ),
 ]
+
+
+def given(name: str) -> dict[str, Any]:
+    """The schema of an object in which ``name`` is present and not null."""
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
+def absent(name: str) -> dict[str, Any]:
+    """The schema of an object in which ``name`` is absent or null."""
+    return {"properties": {name: {"type": "null"}}}
+
+
+def when(condition: dict[str, Any], then: dict[str, Any]) -> dict[str, Any]:
+    return {"if": condition, "then": then}
+
+
+def one_of_types(codes: Any) -> dict[str, Any]:
+    """An object whose `support_type` is one of ``codes``."""
+    return {"required": ["support_type"], "properties": {"support_type": {"enum": sorted(codes)}}}
+
+
 Sex = Literal["male", "female"]
 StatusName = Status
 MovementName = Movement
@@ -104,6 +217,8 @@ ETHNICITY = enum(ETHNICITIES, "ethnicity code of the General Statistics Office: 
 RELATION = enum(RELATIONS, "relation to the head of the household")
 SUPPORT_TYPE = enum(SUPPORT_TYPES, "a code of GET /reference/support-types")
 PROGRAMME_LINE = enum(PROGRAMME_LINES, "a code of GET /reference/programme-lines")
+COMMUNE = enum(COMMUNE_CODES, "a commune or ward (GET /reference/units)")
+UNIT = enum(UNIT_CODES, "an administrative unit (GET /reference/units)")
 STANDARD_ID = enum(STANDARD_IDS, "a poverty standard of GET /reference/standards")
 DEPRIVATIONS: dict[str, Any] = {
     "propertyNames": {"enum": list(DEPRIVATION_CODES)},
