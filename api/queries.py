@@ -9,16 +9,19 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from api.dependencies import today
+from api.schemas.vocabulary import IsoDate
 from domain.limits import MAX_DATE, MAX_LIMIT, MAX_OFFSET, MIN_DATE
 
 _RANGE = f"{MIN_DATE.isoformat()}..{MAX_DATE.isoformat()}"
 
 AsOfQuery = Annotated[
     date | None,
+    IsoDate,
     Query(ge=MIN_DATE, le=MAX_DATE, description=f"business date (default today), {_RANGE}"),
 ]
 FromQuery = Annotated[
     date | None,
+    IsoDate,
     Query(
         alias="from",
         ge=MIN_DATE,
@@ -28,6 +31,7 @@ FromQuery = Annotated[
 ]
 ToQuery = Annotated[
     date | None,
+    IsoDate,
     Query(
         ge=MIN_DATE, le=MAX_DATE, description=f"last day of the period (default today), {_RANGE}"
     ),

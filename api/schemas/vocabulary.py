@@ -7,11 +7,12 @@ schema only, so that the answer to a wrong value stays the same.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, StrictInt
+from pydantic import BeforeValidator, Field, StrictInt
 
 from api.openapi_docs import all_unit_codes
 from application.case_files import ETHNICITIES, RELATIONS, REVIEWS
@@ -145,8 +146,21 @@ Delta = Annotated[
         json_schema_extra={"not": {"const": 0}},
     ),
 ]
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def written_as_a_date(value: Any) -> Any:
+    """Only `YYYY-MM-DD` is a date: pydantic would also read a number (or a string of one)
+    as a Unix time."""
+    if isinstance(value, date) or (isinstance(value, str) and ISO_DATE.match(value)):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+IsoDate = BeforeValidator(written_as_a_date)
 Day = Annotated[
     date,
+    IsoDate,
     Field(
         ge=MIN_DATE,
         le=MAX_DATE,
@@ -155,6 +169,7 @@ Day = Annotated[
 ]
 PastDay = Annotated[
     date,
+    IsoDate,
     Field(
         ge=MIN_DATE,
         le=MAX_DATE,

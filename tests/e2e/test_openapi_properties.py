@@ -49,6 +49,8 @@ BEYOND_SCHEMA = re.compile(
             r"is in the future",
             r"fiscal_year is not plausible",  # at most next year
             r"the household has versions",
+            # Query parameters are independent in OpenAPI: no schema says "not both".
+            r"not both",
             # JSON Schema counts 3.0 as an integer; the contract refuses money as a float.
             r"Input should be a valid integer",
         )
