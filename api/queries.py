@@ -16,25 +16,25 @@ _RANGE = f"{MIN_DATE.isoformat()}..{MAX_DATE.isoformat()}"
 
 AsOfQuery = Annotated[
     date | None,
-    IsoDate,
     Query(ge=MIN_DATE, le=MAX_DATE, description=f"business date (default today), {_RANGE}"),
+    IsoDate,
 ]
 FromQuery = Annotated[
     date | None,
-    IsoDate,
     Query(
         alias="from",
         ge=MIN_DATE,
         le=MAX_DATE,
         description=f"first day of the period (default 1 January of the year of `to`), {_RANGE}",
     ),
+    IsoDate,
 ]
 ToQuery = Annotated[
     date | None,
-    IsoDate,
     Query(
         ge=MIN_DATE, le=MAX_DATE, description=f"last day of the period (default today), {_RANGE}"
     ),
+    IsoDate,
 ]
 LimitQuery = Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description=f"1..{MAX_LIMIT}")]
 OffsetQuery = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"0..{MAX_OFFSET:,}")]

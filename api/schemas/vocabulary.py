@@ -160,21 +160,23 @@ def written_as_a_date(value: Any) -> Any:
 IsoDate = BeforeValidator(written_as_a_date)
 Day = Annotated[
     date,
-    IsoDate,
     Field(
         ge=MIN_DATE,
         le=MAX_DATE,
         description=f"a date from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}",
     ),
+    # After the bounds, so that they are checked (and worded) as a date's.
+    IsoDate,
 ]
 PastDay = Annotated[
     date,
-    IsoDate,
     Field(
         ge=MIN_DATE,
         le=MAX_DATE,
         description=f"a date from {MIN_DATE.isoformat()}, not after today (a later one is 422)",
     ),
+    # After the bounds, so that they are checked (and worded) as a date's.
+    IsoDate,
 ]
 Name = Annotated[
     str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NO_CONTROL_CHARACTERS)
