@@ -2,7 +2,7 @@
 
 Dates and moments carry the years of contract.md "Limits" as a pattern (JSON Schema bounds only
 numbers), moments are ISO 8601 timestamps with a time zone, and every `area`/`unit` parameter
-names the units the server knows.
+names the units the server knows; the parameters many routes share are described.
 """
 
 from __future__ import annotations
@@ -17,6 +17,24 @@ YEARS = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
 assert (MIN_YEAR, MAX_YEAR) == (1900, 2100), "YEARS is written for these bounds"
 MOMENT_PARAMETERS = ("known_at", "reported_at", "from_known_at", "to_known_at")
 UNIT_PARAMETERS = ("area", "unit")
+# Parameters many routes share, described once.
+DESCRIPTIONS = {
+    "household_id": "the household's id",
+    "member_id": "a member's id, within the household",
+    "survey_id": "a survey's id, within the household",
+    "recognition_id": "a recognition's id, within the household",
+    "support_id": "a support's id, within the household",
+    "allocation_id": "the allocation's id",
+    "area": "unit code: province, district or commune (default the province)",
+    "unit": "unit code: province, district or commune (default the province)",
+    "format": "`csv` for a CSV export (as `Accept: text/csv` does); JSON by default",
+    "accept": "`text/csv` asks for a CSV export",
+    "kind": "the register",
+    "version": "the household as of this version (1 up to its latest)",
+    "from_version": "the earlier state: this version (default 1)",
+    "to_version": "the later state: this version (default the latest)",
+    "fiscal_year": "only allocations of this fiscal year (default every year)",
+}
 # Where an unknown unit is not refused: the dashboard shows the province instead.
 UNIT_LENIENT_PATHS = ("/dashboard",)
 
@@ -56,6 +74,8 @@ def finish(schema: dict[str, Any], units: UnitRegistry) -> None:
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 name, where = parameter["name"], parameter["in"]
+                if name in DESCRIPTIONS and not parameter.get("description"):
+                    parameter["description"] = DESCRIPTIONS[name]
                 if where != "query":
                     continue
                 if name in MOMENT_PARAMETERS:

@@ -96,6 +96,10 @@ def _allocation_view(allocation: FundAllocation) -> dict[str, Any]:
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.AllocationWritten,
     responses=problem_responses(409, 422),
+    description=(
+        "Records a decision allocating money from a source to a unit for a programme line and"
+        " fiscal year."
+    ),
 )
 def make_allocation(
     body: schemas.AllocationCreate, acting: ActorDep, files: CaseFilesDep
@@ -141,6 +145,7 @@ def adjust_allocation(
     response_model=schemas.AllocationPublic,
     dependencies=[READS_LOG],
     responses=problem_responses(404, 422, 503),
+    description="The allocation: allocated, spent and remaining.",
 )
 def get_allocation(allocation_id: UUID, files: CaseFilesDep) -> dict[str, Any]:
     return _allocation_view(files.allocation(allocation_id))

@@ -60,6 +60,10 @@ def _member(body: schemas.MemberIn) -> MemberDetails:
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.HouseholdWritten,
     responses=problem_responses(409, 422),
+    description=(
+        "Registers a household with its members (exactly one `head`) in a commune or ward; "
+        "the code is unique (409 if taken)."
+    ),
 )
 def register_household(
     body: schemas.HouseholdCreate, acting: ActorDep, files: CaseFilesDep, on: TodayDep
@@ -83,6 +87,7 @@ def register_household(
     response_model=schemas.HouseholdList,
     dependencies=[READS_LOG],
     responses=problem_responses(422, 503),
+    description="The household with this code, as a list of at most one.",
 )
 def find_households(
     files: CaseFilesDep,
@@ -98,6 +103,7 @@ def find_households(
     response_model=schemas.HouseholdPublic,
     dependencies=[READS_LOG],
     responses=problem_responses(404, 422, 503),
+    description="The household on `as_of`; with `version` or `known_at`, as it was recorded then.",
 )
 def get_household(
     household_id: UUID,
@@ -126,6 +132,7 @@ def get_household(
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.MemberCreated,
     responses=problem_responses(404, 409, 422),
+    description="A member joins the household on `joined_on`.",
 )
 def add_member(
     household_id: UUID, body: schemas.MemberJoin, acting: ActorDep, files: CaseFilesDep
@@ -147,6 +154,7 @@ def add_member(
     "/{household_id}/members/{member_id}/departure",
     response_model=schemas.HouseholdWritten,
     responses=problem_responses(404, 409, 422),
+    description="The member leaves on `left_on`; they stay in the history.",
 )
 def record_departure(
     household_id: UUID,
@@ -201,6 +209,10 @@ def correct_member(
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.SurveyRecorded,
     responses=problem_responses(404, 409, 422),
+    description=(
+        "Records a survey: the standard in force on `surveyed_on` classifies it into a "
+        "proposed status; a survey decides nothing."
+    ),
 )
 def record_survey(
     household_id: UUID, body: schemas.SurveyCreate, acting: ActorDep, files: CaseFilesDep
@@ -224,6 +236,10 @@ def record_survey(
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.RecognitionRecorded,
     responses=problem_responses(404, 409, 422),
+    description=(
+        "Records the commune's decision recognising the household's status; the movement it "
+        "makes is in the answer."
+    ),
 )
 def record_recognition(
     household_id: UUID, body: schemas.RecognitionCreate, acting: ActorDep, files: CaseFilesDep
@@ -252,6 +268,10 @@ def record_recognition(
         },
         **problem_responses(404, 409, 422),
     },
+    description=(
+        "Records a support given on `provided_on`, if the household is eligible then (else "
+        "422 not_eligible); money draws on an allocation."
+    ),
 )
 def record_support(
     household_id: UUID,
@@ -286,6 +306,10 @@ def record_support(
     "/{household_id}/supports/{support_id}/reversal",
     response_model=schemas.SupportWritten,
     responses=problem_responses(404, 409, 422),
+    description=(
+        "Reverses a support recorded by mistake; it stays in the history, and its money "
+        "returns to its allocation."
+    ),
 )
 def reverse_support(
     household_id: UUID,

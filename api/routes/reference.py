@@ -18,7 +18,10 @@ router = APIRouter(tags=["reference"])
 
 
 @router.get(
-    "/reference/units", response_model=schemas.Units, responses=problem_responses(public=True)
+    "/reference/units",
+    response_model=schemas.Units,
+    responses=problem_responses(public=True),
+    description="The unit's children (the province itself without `parent`).",
 )
 def units(
     built: ContainerDep,
@@ -36,6 +39,7 @@ def units(
     "/reference/support-types",
     response_model=schemas.SupportTypes,
     responses=problem_responses(public=True),
+    description="The support catalogue: who is eligible for each type and what it records.",
 )
 def support_types() -> dict[str, Any]:
     return {"items": [kind.as_dict() for kind in support_catalogue().values()]}
@@ -45,6 +49,9 @@ def support_types() -> dict[str, Any]:
     "/reference/programme-lines",
     response_model=schemas.ProgrammeLines,
     responses=problem_responses(public=True),
+    description=(
+        "The programme's projects and sub-projects, to which supports and allocations belong."
+    ),
 )
 def lines() -> dict[str, Any]:
     return {"items": programme_lines()}
@@ -54,6 +61,9 @@ def lines() -> dict[str, Any]:
     "/reference/standards",
     response_model=schemas.Standards,
     responses=problem_responses(public=True),
+    description=(
+        "The poverty standards, with their income lines and deprivation indicators, by period."
+    ),
 )
 def standards() -> dict[str, Any]:
     return {"items": [standard.as_dict() for standard in all_standards()]}

@@ -65,6 +65,10 @@ def _register_csv(result: dict[str, Any], built: ContainerDep, lang: Language) -
     response_model=schemas.RegisterSummary,
     dependencies=[READS_REGISTERS],
     responses=problem_responses(422, 503),
+    description=(
+        "How many households are in each register on `as_of`, for the area and each unit "
+        "directly under it."
+    ),
 )
 def register_summary(
     built: ContainerDep,
@@ -81,6 +85,10 @@ def register_summary(
     response_model=schemas.Register,
     dependencies=[READS_REGISTERS],
     responses={200: {"content": {"text/csv": {}}}, **problem_responses(422, 503)},
+    description=(
+        "The households in a register on `as_of`, in pages of `limit` (default 100; a CSV "
+        "export is whole)."
+    ),
 )
 def register(
     kind: RegisterKind,
