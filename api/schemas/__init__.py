@@ -40,9 +40,6 @@ from api.schemas.households import (
     RecognitionRecorded,
     RecognitionRevocation,
     Request,
-    SupportCreate,
-    SupportReversal,
-    SupportWritten,
     SurveyCreate,
     SurveyRecorded,
     Written,
@@ -71,6 +68,7 @@ from api.schemas.reports import (
     Register,
     RegisterSummary,
 )
+from api.schemas.supports import SupportCreate, SupportReversal, SupportWritten
 from api.schemas.vocabulary import (
     Day,
     DecisionNo,

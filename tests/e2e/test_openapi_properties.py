@@ -54,6 +54,7 @@ BEYOND_SCHEMA = re.compile(
             r"the household has versions",
             # Query parameters are independent in OpenAPI: no schema says "not both".
             r"not both",
+            r"'to' is before 'from'",  # `to` defaults to today
             # JSON Schema counts 3.0 as an integer; the contract refuses money as a float.
             r"Input should be a valid integer",
         )
