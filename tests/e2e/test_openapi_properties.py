@@ -55,6 +55,8 @@ BEYOND_SCHEMA = re.compile(
             # Query parameters are independent in OpenAPI: no schema says "not both".
             r"not both",
             r"'to' is before 'from'",  # `to` defaults to today
+            # JSON Schema cannot compare two values: a birth after the registration.
+            r"is after the date the member joined",
             # JSON Schema counts 3.0 as an integer; the contract refuses money as a float.
             r"Input should be a valid integer",
         )
