@@ -40,7 +40,8 @@ see households, registers and reports of that unit and the units inside it only.
 Every write records the logged-in user as its actor, and answers with the log
 `position` of what it recorded. A read reflects every write this server acknowledged before it;
 give a `position` back as `min_position` to see a write made through another server.
-Errors are `application/problem+json` with a `code`.
+Errors are `application/problem+json` with a `code`; each operation lists the statuses it can
+answer. A method a path does not accept is `405 method_not_allowed`, with an `Allow` header.
 """
 
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.openapi_docs import finish
 from api.schemas import Problem
 from domain.errors import DomainError, TooManyAttempts
 
@@ -216,9 +217,36 @@ def _name(error: BaseException) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_MEANINGS = {
+    401: "No valid bearer token (unauthorized; `WWW-Authenticate: Bearer`)",
+    403: "The user's role, or the unit asked for, is outside what the user may do (forbidden)",
+    404: "An id in the path names nothing (not_found)",
+    409: "A stale `expected_version`, or a duplicate (conflict)",
+    422: "Invalid input (validation_error) or a business rule refused it (rule_violation, "
+    "not_eligible, insufficient_funds)",
+    429: "Too many failed logins (too_many_attempts); retry after `Retry-After` seconds",
+    503: "A read model did not reach the position in 5 s (unavailable); retry",
+    500: "An unexpected failure (internal_error), logged under its correlation_id",
+}
+Responses = dict[int | str, dict[str, Any]]
+
+
+def problem_responses(*statuses: int, public: bool = False) -> Responses:
+    """The error answers of an operation, as `responses=` of its route: the ``statuses`` it
+    can answer, 500, and 401 and 403 unless the path is ``public`` (contract.md
+    "Authentication and access"). 405 is global: any path, a method it does not list."""
+    documented = {*statuses, 500} if public else {*statuses, 401, 403, 500}
+    return {
+        status: {"description": _MEANINGS[status], "content": _PROBLEM_CONTENT}
+        for status in sorted(documented)
+    }
+
+
 def _document_problems(app: FastAPI) -> None:
-    """The OpenAPI document tells what errors look like: every 422 and the catch-all 500 are
-    `application/problem+json` with the Problem schema (not FastAPI's default JSON shape)."""
+    """The OpenAPI document carries the Problem schema that every route's
+    `problem_responses(...)` refers to, in place of FastAPI's default error shape, and the
+    last touches of api.openapi_docs."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def documented() -> dict[str, Any]:
@@ -229,23 +257,15 @@ def _document_problems(app: FastAPI) -> None:
         problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(problem_schema.pop("$defs", {}))
         components["Problem"] = problem_schema
-        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                if "422" in responses:
-                    responses["422"] = {
-                        "description": "Invalid input (validation_error) or a business rule "
-                        "refused (rule_violation, not_eligible, insufficient_funds)",
-                        "content": content,
-                    }
-                responses["500"] = {
-                    "description": "An unexpected failure (internal_error), logged under its "
-                    "correlation_id",
-                    "content": content,
-                }
+                # FastAPI's own 422 where a route named none: what the handlers above answer.
+                answer = operation.get("responses", {}).get("422")
+                if answer is not None and PROBLEM_JSON not in answer.get("content", {}):
+                    operation["responses"].update(problem_responses(422, public=True))
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
+        finish(schema, app.state.container.units)
         app.openapi_schema = schema
         return schema
 

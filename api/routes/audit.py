@@ -3,7 +3,6 @@ re-derived survey decisions, the restatement report and a household's complete f
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -14,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from api import schemas
 from api.auth import ScopedArea
+from api.csv_export import Language
 from api.dependencies import (
     PAGE_LIMIT_DEFAULT,
     READS_LOG,
@@ -27,6 +27,8 @@ from api.dependencies import (
     parse_known_at,
     today,
 )
+from api.file_page import render_file
+from api.problems import problem_responses
 from api.queries import AsOfQuery
 from application.audit import household_difference, household_file, survey_verification
 from application.case_files import CaseFiles
@@ -41,6 +43,7 @@ TodayDep = Annotated[date, Depends(today)]
 @router.post(
     "/households/{household_id}/recognitions/{recognition_id}/revocation",
     response_model=schemas.RecognitionChanged,
+    responses=problem_responses(404, 409, 422),
 )
 def revoke_recognition(
     household_id: UUID,
@@ -65,6 +68,7 @@ def revoke_recognition(
 @router.post(
     "/households/{household_id}/recognitions/{recognition_id}/correction",
     response_model=schemas.RecognitionChanged,
+    responses=problem_responses(404, 409, 422),
 )
 def correct_recognition(
     household_id: UUID,
@@ -102,7 +106,12 @@ def _state(
     return files.household(household_id)
 
 
-@router.get("/households/{household_id}/diff", dependencies=[READS_LOG])
+@router.get(
+    "/households/{household_id}/diff",
+    response_model=schemas.HouseholdDifference,
+    dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
+)
 def household_diff(
     household_id: UUID,
     files: CaseFilesDep,
@@ -124,7 +133,9 @@ def household_diff(
 
 @router.get(
     "/households/{household_id}/surveys/{survey_id}/verification",
+    response_model=schemas.SurveyVerification,
     dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
 )
 def verify_survey(household_id: UUID, survey_id: str, files: CaseFilesDep) -> dict[str, Any]:
     """Re-runs the survey's classification under its recorded standard."""
@@ -140,7 +151,12 @@ def _file_page(
     return content
 
 
-@router.get("/households/{household_id}/file", dependencies=[READS_LOG])
+@router.get(
+    "/households/{household_id}/file",
+    response_model=schemas.HouseholdFile,
+    dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
+)
 def household_complete_file(
     household_id: UUID,
     files: CaseFilesDep,
@@ -158,6 +174,7 @@ def household_complete_file(
     "/households/{household_id}/file.html",
     response_class=HTMLResponse,
     dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
 )
 def household_printable_file(
     household_id: UUID,
@@ -165,13 +182,26 @@ def household_printable_file(
     on: TodayDep,
     limit: PageLimitQuery = PAGE_LIMIT_DEFAULT,
     after: PageAfterQuery = 0,
+    lang: Annotated[
+        Language,
+        Query(
+            description="`vi` (default): Vietnamese labels, dates dd/mm/yyyy, Có/Không; "
+            "`en`: English labels, ISO dates"
+        ),
+    ] = "vi",
 ) -> str:
     """The complete file as a page to print; a longer history links to its next page."""
     content = jsonable_encoder(_file_page(files, household_id, on, limit, after))
-    return render_file(content, limit, after)
+    return render_file(content, limit, after, lang)
 
 
-@router.get("/reports/restatement", dependencies=[READS_REGISTERS], tags=["reports"])
+@router.get(
+    "/reports/restatement",
+    response_model=schemas.Restatement,
+    dependencies=[READS_REGISTERS],
+    responses=problem_responses(422, 503),
+    tags=["reports"],
+)
 def restatement(
     built: ContainerDep,
     on: TodayDep,
@@ -208,83 +238,3 @@ def restatement(
             for before, after in zip(then["units"], now["units"], strict=True)
         ],
     }
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return html.escape(", ".join(f"{k}: {v}" for k, v in value.items()))
-    return html.escape(str(value))
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-FILE_SECTIONS = (
-    ("Members", "members", ("name", "birth_date", "sex", "ethnicity", "relation", "joined_on",
-                            "left_on")),
-    ("Status timeline", "status_timeline",
-     ("decided_on", "decision_no", "from_status", "status", "movement")),
-    ("Escape windows (36 months)", "escape_windows", ("opened_on", "until", "closed_on")),
-    ("Surveys, re-derived", "surveys",
-     ("surveyed_on", "standard", "area", "income_per_capita", "recorded", "recomputed",
-      "matches")),
-    ("Supports", "supports",
-     ("provided_on", "support_type", "programme_line", "amount", "quantity", "unit", "model",
-      "reversed_on", "reversal_reason")),
-    ("Every fact, in the order recorded", "facts",
-     ("version", "effective_on", "recorded_at", "actor", "summary", "reason", "evidence")),
-)  # fmt: skip
-
-PAGE_STYLE = """
-body { font-family: sans-serif; margin: 2em; font-size: 11pt; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }
-th, td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
-th { background: #eee; }
-@media print { body { margin: 0; } h2 { page-break-after: avoid; } }
-"""
-
-
-def render_file(content: dict[str, Any], limit: int = 1000, after: int = 0) -> str:
-    household = content["household"]
-    title = f"Hồ sơ hộ {household['code']}"
-    surveys = [
-        {**survey, **survey["inputs"], "standard": survey["standard"]["id"]}
-        for survey in content["surveys"]
-    ]
-    rows = {**content, "surveys": surveys}
-    facts = [
-        ("commune", household["commune_code"]),
-        ("village", household["village"]),
-        ("area", household["area"]),
-        ("registered", household["registered_on"]),
-        ("status", household["status"]),
-        ("since", household["status_since"]),
-        ("newly escaped", household["newly_escaped"]),
-        ("until", household["newly_escaped_until"]),
-    ]
-    summary = "; ".join(f"{name} {_cell(value)}" for name, value in facts)
-    sections = "\n".join(
-        f"<h2>{html.escape(heading)}</h2>\n{_table(rows[key], list(columns))}"
-        for heading, key, columns in FILE_SECTIONS
-    )
-    pages = ""
-    if after:
-        pages += f"<p>Facts after version {after}.</p>\n"
-    if content.get("next") is not None:
-        link = html.escape(f"?after={content['next']}&limit={limit}")
-        pages += (
-            f'<p class="next">Facts continue after version {content["next"]}: '
-            f'<a href="{link}">next page</a>.</p>\n'
-        )
-    return (
-        f'<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head><body>\n"
-        f"<h1>{html.escape(title)}</h1>\n<p>{summary}</p>\n{sections}\n{pages}</body></html>"
-    )

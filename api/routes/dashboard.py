@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.dependencies import ContainerDep, today
+from api.problems import problem_responses
 from application.demo import holds_demo_data
 from domain.indicators import plan
 from domain.limits import MAX_YEAR, MIN_YEAR
@@ -63,7 +64,7 @@ def dashboard_config(built: ContainerDep, on: date, area: str | None, year: int 
     }
 
 
-@router.get("/dashboard", response_class=HTMLResponse)
+@router.get("/dashboard", response_class=HTMLResponse, responses=problem_responses(422))
 def dashboard(
     request: Request,
     built: ContainerDep,

@@ -20,7 +20,7 @@ from api.dependencies import (
     context,
     reflect,
 )
-from api.problems import Unavailable
+from api.problems import Unavailable, problem_responses
 from application.commands import AdjustAllocation, MakeAllocation
 from domain.errors import NotFound
 from domain.funds import FundAllocation
@@ -92,7 +92,14 @@ def _allocation_view(allocation: FundAllocation) -> dict[str, Any]:
 
 
 @router.post(
-    "/allocations", status_code=status.HTTP_201_CREATED, response_model=schemas.AllocationWritten
+    "/allocations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.AllocationWritten,
+    responses=problem_responses(409, 422),
+    description=(
+        "Records a decision allocating money from a source to a unit for a programme line and"
+        " fiscal year."
+    ),
 )
 def make_allocation(
     body: schemas.AllocationCreate,
@@ -117,7 +124,11 @@ def make_allocation(
     return {**_allocation_view(allocation), "position": written.position}
 
 
-@router.post("/allocations/{allocation_id}/adjustments", response_model=schemas.AllocationWritten)
+@router.post(
+    "/allocations/{allocation_id}/adjustments",
+    response_model=schemas.AllocationWritten,
+    responses=problem_responses(404, 409, 422),
+)
 def adjust_allocation(
     allocation_id: UUID, body: schemas.AdjustmentCreate, acting: ActorDep, files: CaseFilesDep
 ) -> dict[str, Any]:
@@ -138,6 +149,8 @@ def adjust_allocation(
     "/allocations/{allocation_id}",
     response_model=schemas.AllocationPublic,
     dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
+    description="The allocation: allocated, spent and remaining.",
 )
 def get_allocation(allocation_id: UUID, files: CaseFilesDep) -> dict[str, Any]:
     return _allocation_view(files.allocation(allocation_id))
@@ -145,8 +158,9 @@ def get_allocation(allocation_id: UUID, files: CaseFilesDep) -> dict[str, Any]:
 
 @router.get(
     "/allocations/{allocation_id}/trace",
+    response_model=schemas.AllocationTrace,
     dependencies=[READS_FUNDS],
-    responses=OR_CSV,
+    responses=OR_CSV | problem_responses(404, 422, 503),
 )
 def allocation_trace(
     allocation_id: UUID,
@@ -171,7 +185,12 @@ def allocation_trace(
     return trace
 
 
-@router.get("/households/{household_id}/funds", dependencies=[READS_FUNDS])
+@router.get(
+    "/households/{household_id}/funds",
+    response_model=schemas.HouseholdFunds,
+    dependencies=[READS_FUNDS],
+    responses=problem_responses(404, 422, 503),
+)
 def household_trace(household_id: UUID, built: ContainerDep) -> dict[str, Any]:
     """Household → supports → allocations → sources."""
     built.case_files.household(household_id)
@@ -180,7 +199,12 @@ def household_trace(household_id: UUID, built: ContainerDep) -> dict[str, Any]:
     )
 
 
-@router.get("/funds/summary", dependencies=[READS_FUNDS], responses=OR_CSV)
+@router.get(
+    "/funds/summary",
+    response_model=schemas.FundsSummary,
+    dependencies=[READS_FUNDS],
+    responses=OR_CSV | problem_responses(422, 503),
+)
 def funds_summary(
     built: ContainerDep,
     unit: ScopedUnit,
@@ -202,7 +226,12 @@ def funds_summary(
     return summary
 
 
-@router.get("/inspections/findings", dependencies=[READS_FUNDS])
+@router.get(
+    "/inspections/findings",
+    response_model=schemas.Findings,
+    dependencies=[READS_FUNDS],
+    responses=problem_responses(422, 503),
+)
 def findings(
     built: ContainerDep,
     unit: ScopedUnit,

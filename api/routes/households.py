@@ -22,6 +22,7 @@ from api.dependencies import (
     parse_known_at,
     today,
 )
+from api.problems import problem_responses
 from api.queries import AsOfQuery
 from application.audit import history_with_summaries
 from application.commands import (
@@ -56,7 +57,16 @@ def _member(body: schemas.MemberIn) -> MemberDetails:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.HouseholdWritten)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.HouseholdWritten,
+    responses=problem_responses(409, 422),
+    description=(
+        "Registers a household with its members (exactly one `head`) in a commune or ward; "
+        "the code is unique (409 if taken)."
+    ),
+)
 def register_household(
     body: schemas.HouseholdCreate,
     acting: ActorDep,
@@ -84,6 +94,8 @@ def register_household(
     "",
     response_model=schemas.HouseholdList,
     dependencies=[READS_LOG],
+    responses=problem_responses(422, 503),
+    description="The household with this code, as a list of at most one.",
 )
 def find_households(
     files: CaseFilesDep,
@@ -105,6 +117,8 @@ def find_households(
     "/{household_id}",
     response_model=schemas.HouseholdPublic,
     dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
+    description="The household on `as_of`; with `version` or `known_at`, as it was recorded then.",
 )
 def get_household(
     household_id: UUID,
@@ -132,6 +146,8 @@ def get_household(
     "/{household_id}/members",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.MemberCreated,
+    responses=problem_responses(404, 409, 422),
+    description="A member joins the household on `joined_on`.",
 )
 def add_member(
     household_id: UUID, body: schemas.MemberJoin, acting: ActorDep, files: CaseFilesDep
@@ -150,7 +166,10 @@ def add_member(
 
 
 @router.post(
-    "/{household_id}/members/{member_id}/departure", response_model=schemas.HouseholdWritten
+    "/{household_id}/members/{member_id}/departure",
+    response_model=schemas.HouseholdWritten,
+    responses=problem_responses(404, 409, 422),
+    description="The member leaves on `left_on`; they stay in the history.",
 )
 def record_departure(
     household_id: UUID,
@@ -173,7 +192,9 @@ def record_departure(
 
 
 @router.post(
-    "/{household_id}/members/{member_id}/corrections", response_model=schemas.HouseholdWritten
+    "/{household_id}/members/{member_id}/corrections",
+    response_model=schemas.HouseholdWritten,
+    responses=problem_responses(404, 409, 422),
 )
 def correct_member(
     household_id: UUID,
@@ -202,6 +223,11 @@ def correct_member(
     "/{household_id}/surveys",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.SurveyRecorded,
+    responses=problem_responses(404, 409, 422),
+    description=(
+        "Records a survey: the standard in force on `surveyed_on` classifies it into a "
+        "proposed status; a survey decides nothing."
+    ),
 )
 def record_survey(
     household_id: UUID, body: schemas.SurveyCreate, acting: ActorDep, files: CaseFilesDep
@@ -224,6 +250,11 @@ def record_survey(
     "/{household_id}/recognitions",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.RecognitionRecorded,
+    responses=problem_responses(404, 409, 422),
+    description=(
+        "Records the commune's decision recognising the household's status; the movement it "
+        "makes is in the answer."
+    ),
 )
 def record_recognition(
     household_id: UUID, body: schemas.RecognitionCreate, acting: ActorDep, files: CaseFilesDep
@@ -245,7 +276,17 @@ def record_recognition(
     "/{household_id}/supports",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.SupportWritten,
-    responses={200: {"description": "a repeated idempotency_key: the first support, unchanged"}},
+    responses={
+        200: {
+            "description": "a repeated idempotency_key: the first support, unchanged",
+            "model": schemas.SupportWritten,
+        },
+        **problem_responses(404, 409, 422),
+    },
+    description=(
+        "Records a support given on `provided_on`, if the household is eligible then (else "
+        "422 not_eligible); money draws on an allocation."
+    ),
 )
 def record_support(
     household_id: UUID,
@@ -277,7 +318,13 @@ def record_support(
 
 
 @router.post(
-    "/{household_id}/supports/{support_id}/reversal", response_model=schemas.SupportWritten
+    "/{household_id}/supports/{support_id}/reversal",
+    response_model=schemas.SupportWritten,
+    responses=problem_responses(404, 409, 422),
+    description=(
+        "Reverses a support recorded by mistake; it stays in the history, and its money "
+        "returns to its allocation."
+    ),
 )
 def reverse_support(
     household_id: UUID,
@@ -302,6 +349,7 @@ def reverse_support(
     "/{household_id}/history",
     response_model=schemas.History,
     dependencies=[READS_LOG],
+    responses=problem_responses(404, 422, 503),
 )
 def household_history(
     household_id: UUID,

@@ -7,14 +7,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from api import schemas
 from api.auth import ScopedArea
 from api.dependencies import READS_INDICATORS, ContainerDep, today
+from api.problems import problem_responses
 from api.queries import AsOfQuery
 
 router = APIRouter(tags=["indicators"])
 
 
-@router.get("/indicators", dependencies=[READS_INDICATORS])
+@router.get(
+    "/indicators",
+    response_model=schemas.Indicators,
+    response_model_exclude_unset=True,
+    dependencies=[READS_INDICATORS],
+    responses=problem_responses(422, 503),
+)
 def indicators(
     built: ContainerDep,
     on: Annotated[date, Depends(today)],
@@ -26,7 +34,13 @@ def indicators(
     return built.indicators.indicators(area, year or on.year)
 
 
-@router.get("/reports/deprivations", dependencies=[READS_INDICATORS], tags=["reports"])
+@router.get(
+    "/reports/deprivations",
+    response_model=schemas.DeprivationAnalysis,
+    dependencies=[READS_INDICATORS],
+    responses=problem_responses(422, 503),
+    tags=["reports"],
+)
 def deprivation_analysis(
     built: ContainerDep,
     on: Annotated[date, Depends(today)],

@@ -12,10 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from api import schemas
 from api.auth import ScopedArea
 from api.dependencies import READS_INDICATORS, READS_REGISTERS, ContainerDep, parse_known_at, today
 from api.exports.sheets import XLSX_RESPONSE, xlsx_response
 from api.exports.workbooks import deprivation_workbook, indicators_workbook, movement_workbook
+from api.problems import problem_responses
 from api.queries import AsOfQuery, PeriodDep
 from application.demo import holds_demo_data
 
@@ -29,7 +31,12 @@ KnownAtQuery = Annotated[
 YearQuery = Annotated[int | None, Query(ge=2022, le=2100, description="default this year")]
 
 
-@router.get("/reports/movements/by-unit", dependencies=[READS_REGISTERS])
+@router.get(
+    "/reports/movements/by-unit",
+    response_model=schemas.MovementsByUnit,
+    dependencies=[READS_REGISTERS],
+    responses=problem_responses(422, 503),
+)
 def movement_report_by_unit(
     built: ContainerDep,
     period: PeriodDep,
@@ -46,7 +53,7 @@ def movement_report_by_unit(
     "/reports/movements.xlsx",
     dependencies=[READS_REGISTERS],
     response_class=Response,
-    responses=XLSX_RESPONSE,
+    responses=XLSX_RESPONSE | problem_responses(422, 503),
 )
 def movement_report_workbook(
     built: ContainerDep,
@@ -65,7 +72,12 @@ def movement_report_workbook(
     )
 
 
-@router.get("/reports/deprivations/by-unit", dependencies=[READS_INDICATORS])
+@router.get(
+    "/reports/deprivations/by-unit",
+    response_model=schemas.DeprivationsByUnit,
+    dependencies=[READS_INDICATORS],
+    responses=problem_responses(422, 503),
+)
 def deprivation_report_by_unit(
     built: ContainerDep,
     on: TodayDep,
@@ -80,7 +92,7 @@ def deprivation_report_by_unit(
     "/reports/deprivations.xlsx",
     dependencies=[READS_INDICATORS],
     response_class=Response,
-    responses=XLSX_RESPONSE,
+    responses=XLSX_RESPONSE | problem_responses(422, 503),
 )
 def deprivation_report_workbook(
     built: ContainerDep,
@@ -97,7 +109,13 @@ def deprivation_report_workbook(
     )
 
 
-@router.get("/indicators/by-unit", dependencies=[READS_INDICATORS], tags=["indicators"])
+@router.get(
+    "/indicators/by-unit",
+    response_model=schemas.IndicatorsByUnit,
+    dependencies=[READS_INDICATORS],
+    responses=problem_responses(422, 503),
+    tags=["indicators"],
+)
 def indicators_for_each_unit(
     built: ContainerDep,
     on: TodayDep,
@@ -112,7 +130,7 @@ def indicators_for_each_unit(
     "/indicators.xlsx",
     dependencies=[READS_INDICATORS],
     response_class=Response,
-    responses=XLSX_RESPONSE,
+    responses=XLSX_RESPONSE | problem_responses(422, 503),
     tags=["indicators"],
 )
 def indicators_workbook_route(

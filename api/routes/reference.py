@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api import schemas
 from api.dependencies import CaseFilesDep, ContainerDep
+from api.problems import problem_responses
 from domain.standards import all_standards
 from domain.supports import programme_lines, support_catalogue
 from domain.units import PROVINCE_CODE
@@ -16,7 +17,12 @@ from domain.units import PROVINCE_CODE
 router = APIRouter(tags=["reference"])
 
 
-@router.get("/reference/units")
+@router.get(
+    "/reference/units",
+    response_model=schemas.Units,
+    responses=problem_responses(public=True),
+    description="The unit's children (the province itself without `parent`).",
+)
 def units(
     built: ContainerDep,
     parent: Annotated[
@@ -29,22 +35,46 @@ def units(
     return {"items": [unit.as_dict() for unit in built.units.children(parent)]}
 
 
-@router.get("/reference/support-types")
+@router.get(
+    "/reference/support-types",
+    response_model=schemas.SupportTypes,
+    responses=problem_responses(public=True),
+    description="The support catalogue: who is eligible for each type and what it records.",
+)
 def support_types() -> dict[str, Any]:
     return {"items": [kind.as_dict() for kind in support_catalogue().values()]}
 
 
-@router.get("/reference/programme-lines")
+@router.get(
+    "/reference/programme-lines",
+    response_model=schemas.ProgrammeLines,
+    responses=problem_responses(public=True),
+    description=(
+        "The programme's projects and sub-projects, to which supports and allocations belong."
+    ),
+)
 def lines() -> dict[str, Any]:
     return {"items": programme_lines()}
 
 
-@router.get("/reference/standards")
+@router.get(
+    "/reference/standards",
+    response_model=schemas.Standards,
+    responses=problem_responses(public=True),
+    description=(
+        "The poverty standards, with their income lines and deprivation indicators, by period."
+    ),
+)
 def standards() -> dict[str, Any]:
     return {"items": [standard.as_dict() for standard in all_standards()]}
 
 
-@router.post("/self-assessment", response_model=schemas.SelfAssessmentOut, tags=["self-assessment"])
+@router.post(
+    "/self-assessment",
+    response_model=schemas.SelfAssessmentOut,
+    responses=problem_responses(422, public=True),
+    tags=["self-assessment"],
+)
 def self_assessment(body: schemas.SelfAssessmentIn, files: CaseFilesDep) -> dict[str, Any]:
     """Classifies a household's answers under the standard in force; nothing is stored."""
     return files.self_assessment(
@@ -57,6 +87,13 @@ def self_assessment(body: schemas.SelfAssessmentIn, files: CaseFilesDep) -> dict
     response_model=schemas.Health,
     # A projection's `failing` appears only while it is failing.
     response_model_exclude_unset=True,
+    responses={
+        503: {
+            "description": "The database cannot be read or written: `degraded`, with `detail`",
+            "model": schemas.HealthDown,
+        },
+        **problem_responses(public=True),
+    },
     tags=["health"],
 )
 def health(built: ContainerDep) -> Any:

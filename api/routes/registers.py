@@ -7,9 +7,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
+from api import schemas
 from api.auth import ScopedArea
 from api.dependencies import READS_REGISTERS, ContainerDep, parse_known_at, today
 from api.exports.csv_files import LanguageQuery, register_csv, wants_csv
+from api.problems import problem_responses
 from api.queries import AsOfQuery, LimitQuery, OffsetQuery, PeriodDep
 from projections.register_queries import RegisterKind
 
@@ -21,7 +23,16 @@ KnownAtQuery = Annotated[
 ]
 
 
-@router.get("/registers/summary", dependencies=[READS_REGISTERS])
+@router.get(
+    "/registers/summary",
+    response_model=schemas.RegisterSummary,
+    dependencies=[READS_REGISTERS],
+    responses=problem_responses(422, 503),
+    description=(
+        "How many households are in each register on `as_of`, for the area and each unit "
+        "directly under it."
+    ),
+)
 def register_summary(
     built: ContainerDep,
     on: TodayDep,
@@ -34,8 +45,13 @@ def register_summary(
 
 @router.get(
     "/registers/{kind}",
+    response_model=schemas.Register,
     dependencies=[READS_REGISTERS],
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(422, 503)},
+    description=(
+        "The households in a register on `as_of`, in pages of `limit` (default 100; a CSV "
+        "export is whole)."
+    ),
 )
 def register(
     kind: RegisterKind,
@@ -66,7 +82,13 @@ def register(
     return result
 
 
-@router.get("/reports/movements", dependencies=[READS_REGISTERS], tags=["reports"])
+@router.get(
+    "/reports/movements",
+    response_model=schemas.MovementReport,
+    dependencies=[READS_REGISTERS],
+    responses=problem_responses(422, 503),
+    tags=["reports"],
+)
 def movement_report(
     built: ContainerDep,
     period: PeriodDep,

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from api import user_schemas as schemas
 from api.auth import TOKEN_PATH, Principal, PrincipalDep
 from api.dependencies import ContainerDep
+from api.problems import problem_responses
 from application.views import recorded_at_text
 from domain.access import Permission, may
 from domain.errors import Forbidden, NotFound, Unauthorized
@@ -29,7 +30,11 @@ def user_view(user: User) -> dict[str, Any]:
     }
 
 
-@router.post(TOKEN_PATH, response_model=schemas.TokenOut)
+@router.post(
+    TOKEN_PATH,
+    response_model=schemas.TokenOut,
+    responses=problem_responses(401, 422, 429, public=True),
+)
 def log_in(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -51,12 +56,12 @@ def log_in(
     }
 
 
-@router.get("/users/me", response_model=schemas.UserOut)
+@router.get("/users/me", response_model=schemas.UserOut, responses=problem_responses())
 def who_am_i(principal: PrincipalDep, built: ContainerDep) -> dict[str, Any]:
     return user_view(built.users.existing(principal.username))
 
 
-@router.get("/users", response_model=schemas.UserList)
+@router.get("/users", response_model=schemas.UserList, responses=problem_responses())
 def list_users(principal: PrincipalDep, built: ContainerDep) -> dict[str, Any]:
     """The users scoped to the admin's unit or a unit inside it."""
     inside = [
@@ -65,7 +70,12 @@ def list_users(principal: PrincipalDep, built: ContainerDep) -> dict[str, Any]:
     return {"items": [user_view(user) for user in inside]}
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=schemas.UserOut)
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.UserOut,
+    responses=problem_responses(409, 422),
+)
 def add_user(body: schemas.UserCreate, principal: PrincipalDep, built: ContainerDep) -> Any:
     _check_unit_within(built, principal.unit_code, body.unit_code)
     user = built.users.add(
@@ -74,12 +84,16 @@ def add_user(body: schemas.UserCreate, principal: PrincipalDep, built: Container
     return user_view(user)
 
 
-@router.get("/users/{username}", response_model=schemas.UserOut)
+@router.get("/users/{username}", response_model=schemas.UserOut, responses=problem_responses(404))
 def get_user(username: str, principal: PrincipalDep, built: ContainerDep) -> dict[str, Any]:
     return user_view(_managed(built, principal, username))
 
 
-@router.post("/users/{username}/disable", response_model=schemas.UserOut)
+@router.post(
+    "/users/{username}/disable",
+    response_model=schemas.UserOut,
+    responses=problem_responses(404, 422),
+)
 def disable_user(
     username: str,
     principal: PrincipalDep,
@@ -91,7 +105,11 @@ def disable_user(
     return user_view(built.users.disable(username, principal.username, reason))
 
 
-@router.post("/users/{username}/password", response_model=schemas.UserOut)
+@router.post(
+    "/users/{username}/password",
+    response_model=schemas.UserOut,
+    responses=problem_responses(404, 422),
+)
 def change_password(
     username: str, body: schemas.PasswordChange, principal: PrincipalDep, built: ContainerDep
 ) -> dict[str, Any]:
@@ -102,7 +120,9 @@ def change_password(
     return user_view(built.users.change_password(username, body.password, principal.username))
 
 
-@router.post("/users/{username}/role", response_model=schemas.UserOut)
+@router.post(
+    "/users/{username}/role", response_model=schemas.UserOut, responses=problem_responses(404, 422)
+)
 def grant_role(
     username: str, body: schemas.RoleChange, principal: PrincipalDep, built: ContainerDep
 ) -> dict[str, Any]:
@@ -110,7 +130,9 @@ def grant_role(
     return user_view(built.users.grant_role(username, body.role, principal.username))
 
 
-@router.post("/users/{username}/unit", response_model=schemas.UserOut)
+@router.post(
+    "/users/{username}/unit", response_model=schemas.UserOut, responses=problem_responses(404, 422)
+)
 def change_unit(
     username: str, body: schemas.UnitChange, principal: PrincipalDep, built: ContainerDep
 ) -> dict[str, Any]:
@@ -119,7 +141,11 @@ def change_unit(
     return user_view(built.users.change_unit(username, body.unit_code, principal.username))
 
 
-@router.get("/users/{username}/history", response_model=schemas.UserHistory)
+@router.get(
+    "/users/{username}/history",
+    response_model=schemas.UserHistory,
+    responses=problem_responses(404),
+)
 def user_history(username: str, principal: PrincipalDep, built: ContainerDep) -> dict[str, Any]:
     """Every change of this user's access, oldest first (password hashes left out)."""
     _managed(built, principal, username)

@@ -990,11 +990,20 @@ def test_the_complete_file_holds_every_fact_correction_support_timeline_and_wind
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
     text = page.text
+    assert '<html lang="vi">' in text
     assert "PH-A013" in text
     for fact in history:
         assert html.escape(fact["summary"]) in text, fact["summary"]
-    assert "2027-02-28" in text
+    assert "28/02/2027" in text and "2027-02-28" not in text
     assert "recorded against the wrong household" in text
+    assert "<th>Ngày sinh</th>" in text and "<td>Chủ hộ</td>" in text
+    english = client.get(f"/households/{hid}/file.html", params={"lang": "en"}).text
+    assert '<html lang="en">' in english
+    assert "PH-A013" in english
+    for fact in history:
+        assert html.escape(fact["summary"]) in english, fact["summary"]
+    assert "2027-02-28" in english
+    assert "recorded against the wrong household" in english
 
     assert_problem(
         client.get("/households/8d1c5bb0-6a56-4a55-9d0e-6c2b8a1f0c11/file"), 404, "not_found"

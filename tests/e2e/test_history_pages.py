@@ -87,10 +87,21 @@ def test_the_printable_file_links_to_its_next_page(client: TestClient, long_hist
     first = client.get(f"/households/{long_history}/file.html", params={"limit": 10})
     assert first.status_code == 200
     assert 'href="?after=10&amp;limit=10"' in first.text
+    assert "trang sau" in first.text
     last = client.get(f"/households/{long_history}/file.html", params={"limit": 10, "after": 20})
+    assert "Các sự kiện sau phiên bản 20" in last.text
+    assert "trang sau" not in last.text
+    assert "trang sau" not in client.get(f"/households/{long_history}/file.html").text
+    english = {"limit": 10, "lang": "en"}
+    first = client.get(f"/households/{long_history}/file.html", params=english)
+    assert 'href="?after=10&amp;limit=10&amp;lang=en">next page' in first.text
+    last = client.get(f"/households/{long_history}/file.html", params={**english, "after": 20})
     assert "Facts after version 20" in last.text
     assert "next page" not in last.text
-    assert "next page" not in client.get(f"/households/{long_history}/file.html").text
+    assert (
+        "next page"
+        not in client.get(f"/households/{long_history}/file.html", params={"lang": "en"}).text
+    )
 
 
 @pytest.mark.parametrize(
