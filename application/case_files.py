@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 from eventsourcing.utils import strtobool
 
 from application.commands import (
@@ -98,10 +98,11 @@ class PositionLookup(Protocol):
     def __call__(self, originator_id: UUID, version: int) -> int | None: ...
 
 
-class Sealer(Protocol):
-    """Seals just-recorded facts inside the transaction that records them."""
+@runtime_checkable
+class PositionedLog(Protocol):
+    """A recorder that finds a fact's log position."""
 
-    def seal(self, recordings: Sequence[Recording[UUID]]) -> None: ...
+    def position_of(self, originator_id: UUID, version: int) -> int | None: ...
 
 
 class _OneLoadAtATimeRepository(Repository[UUID]):
@@ -135,28 +136,25 @@ class CaseFiles(Application[UUID]):
         units: UnitRegistry,
         today: Callable[[], date],
         transcodings: Sequence[Transcoding],
+        after_save: Sequence[Callable[[], None]] = (),
+        on_written: Sequence[Callable[[int], None]] = (),
     ) -> None:
         self._transcodings = list(transcodings)
         super().__init__(env)
         self.units = units
         self.today = today
-        # Set by the composition root once the event store exists.
-        self.position_of: PositionLookup | None = None
-        self.sealer: Sealer | None = None
+        # The event store's recorder answers it when it can (the composition root's does).
+        self.position_of: PositionLookup | None = (
+            self.recorder.position_of if isinstance(self.recorder, PositionedLog) else None
+        )
         self._allocation_locks = [threading.Lock() for _ in range(64)]
         # Called after every successful save (e.g. to wake the in-process projections).
-        self.after_save: list[Callable[[], None]] = []
+        self.after_save: list[Callable[[], None]] = list(after_save)
         # Told the log position of every write this process answers with (read-your-writes).
-        self.on_written: list[Callable[[int], None]] = []
+        self.on_written: list[Callable[[int], None]] = list(on_written)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        if self.sealer is None:
-            recordings = super().save(*objs, **kwargs)
-        else:
-            # Facts and their seals commit together, or neither does.
-            with self.recorder.transaction(commit=True):  # type: ignore[attr-defined]
-                recordings = super().save(*objs, **kwargs)
-                self.sealer.seal(recordings)
+        recordings = super().save(*objs, **kwargs)  # the recorder seals what it records
         for callback in self.after_save:
             callback()
         self._written(_last_position(recordings))

@@ -10,11 +10,10 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
-from sqlalchemy import select
+from eventsourcing.persistence import Mapper, Notification
 
 
 def _decode_value(obj: dict[str, Any]) -> Any:
@@ -48,8 +47,28 @@ class Fact:
         return timestamp
 
 
+class LogRecorder(Protocol):
+    """What a projection asks of the event store's recorder."""
+
+    def max_notification_id(self) -> int | None: ...
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]: ...
+
+    def originators_between(
+        self, after: int, until: int, topics: Collection[str], limit: int
+    ) -> list[UUID]: ...
+
+
 class LogReader:
-    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[UUID]) -> None:
+    def __init__(self, recorder: LogRecorder, mapper: Mapper[UUID]) -> None:
         self._recorder = recorder
         self._mapper = mapper
         self._decoder = json.JSONDecoder(object_hook=_decode_value)
@@ -79,17 +98,7 @@ class LogReader:
     ) -> list[UUID]:
         """The distinct aggregates with facts of ``topics`` in (after, until], at most
         ``limit`` of them: which aggregates changed, without reading the facts."""
-        table = self._recorder.events_record_cls.__table__  # type: ignore[attr-defined]
-        statement = (
-            select(table.c.originator_id)
-            .where(table.c.id > after, table.c.id <= until, table.c.topic.in_(sorted(topics)))
-            .distinct()
-            .limit(limit)
-        )
-        engine = self._recorder.datastore.engine  # type: ignore[attr-defined]
-        with engine.connect() as connection:
-            found = connection.execute(statement).scalars().all()
-        return [value if isinstance(value, UUID) else UUID(str(value)) for value in found]
+        return self._recorder.originators_between(after, until, topics, limit)
 
     def decode(self, notification: Notification) -> Fact:
         state = notification.state

@@ -709,9 +709,15 @@ class InProcessProjections:
     """The embedded default: a thread catches up after each command and at start. A failing
     projection is retried on its own back-off; the others go on meanwhile."""
 
-    def __init__(self, projectors: Sequence[Projector], idle_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        projectors: Sequence[Projector],
+        idle_seconds: float = 1.0,
+        wake: threading.Event | None = None,
+    ) -> None:
         self._projectors = list(projectors)
-        self._wake = threading.Event()
+        # Set to fold now rather than after the idle wait (``poke``, or whoever shares it).
+        self._wake = wake or threading.Event()
         self._stop = threading.Event()
         self._idle_seconds = idle_seconds
         self._thread: threading.Thread | None = None
