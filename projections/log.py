@@ -1,7 +1,9 @@
-"""Reading the application's log for projections: raw notifications decoded to plain facts.
+"""Reading the application's log for projections: raw notifications decoded to facts, each with
+its domain event.
 
-Projections fold thousands of facts a second, so they skip building event objects: the stored
-state is decrypted/decompressed exactly as the library's mapper would, then parsed as JSON.
+Projections fold thousands of facts a second, so the stored state is decrypted/decompressed
+exactly as the library's mapper would, parsed as JSON in one pass, and made the event object's
+attributes as the mapper does (no constructor, no copy): a projection reads typed attributes.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.utils import resolve_topic
 
 
 def _decode_value(obj: dict[str, Any]) -> Any:
@@ -40,11 +44,35 @@ class Fact:
     version: int
     topic: str
     data: dict[str, Any]
+    # The domain event of ``topic`` whose attributes are ``data``: what projections dispatch on.
+    event: Any
 
     @property
     def recorded_at(self) -> datetime:
         timestamp: datetime = self.data["timestamp"]
         return timestamp
+
+
+@cache
+def event_class(topic: str) -> type[Any]:
+    cls: type[Any] = resolve_topic(topic)
+    return cls
+
+
+def domain_event(topic: str, state: dict[str, Any], originator_id: UUID, version: int) -> Any:
+    """The event object, made as the library's mapper makes it: ``state`` becomes its attributes
+    (upcast first where its class has a newer version)."""
+    cls = event_class(topic)
+    state["originator_id"] = originator_id
+    state["originator_version"] = version
+    class_version = getattr(cls, "class_version", 1)
+    from_version = state.pop("class_version", 1)
+    while from_version < class_version:
+        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+        from_version += 1
+    event = object.__new__(cls)
+    object.__setattr__(event, "__dict__", state)
+    return event
 
 
 class LogRecorder(Protocol):
@@ -107,12 +135,15 @@ class LogReader:
         if self._mapper.compressor:
             state = self._mapper.compressor.decompress(state)
         originator_id = notification.originator_id
+        if not isinstance(originator_id, UUID):
+            originator_id = UUID(str(originator_id))
+        data = self._decoder.decode(state.decode("utf-8"))
+        version = notification.originator_version
         return Fact(
             position=notification.id,
-            originator_id=originator_id
-            if isinstance(originator_id, UUID)
-            else UUID(str(originator_id)),
-            version=notification.originator_version,
+            originator_id=originator_id,
+            version=version,
             topic=notification.topic,
-            data=self._decoder.decode(state.decode("utf-8")),
+            data=data,
+            event=domain_event(notification.topic, data, originator_id, version),
         )

@@ -27,6 +27,7 @@ from projections.machinery.failures import (
 from projections.machinery.projector import INCREMENTAL_BATCH, REBUILD_BATCH, Projector
 from projections.machinery.rows import (
     COPY_FROM_ROWS,
+    EventFold,
     Inserts,
     Projection,
     RowChange,
@@ -35,6 +36,7 @@ from projections.machinery.rows import (
     apply_changes,
     bulk_insert,
     select_in,
+    topics_of,
 )
 from projections.machinery.tracking import (
     SCHEMA_LOCK_KEY,
@@ -53,6 +55,7 @@ from projections.machinery.workers import (
 
 __all__ = [
     "COPY_FROM_ROWS",
+    "EventFold",
     "INCREMENTAL_BATCH",
     "REBUILD_BATCH",
     "RETRY_FIRST_SECONDS",
@@ -81,5 +84,6 @@ __all__ = [
     "run_worker",
     "schema_change",
     "select_in",
+    "topics_of",
     "tracking_table",
 ]

@@ -161,3 +161,28 @@ class RowFold:
             if inserts[table.name]:
                 bulk_insert(connection, table, inserts[table.name])
         apply_changes(connection, updates)
+
+
+class EventFold(RowFold):
+    """A RowFold that dispatches each fact on its event's type, as the library's projections do:
+    subclasses make ``on`` a ``singledispatchmethod`` with one registered method per event class,
+    which reads the event's typed attributes. Their ``topics`` are the registered classes'."""
+
+    on: Any  # (event, fact, inserts, updates) -> None, dispatched on the event's class
+
+    def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
+        inserts: Inserts = {table.name: [] for table in self.metadata.sorted_tables}
+        updates: Updates = []
+        on = self.on  # the dispatcher, looked up once a batch
+        for fact in facts:
+            on(fact.event, fact, inserts, updates)
+        self.write(connection, inserts, updates)
+
+    def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        self.on(fact.event, fact, inserts, updates)
+
+
+def topics_of(dispatcher: Any) -> frozenset[str]:
+    """The topics of the event classes a ``singledispatchmethod`` has methods for."""
+    registry = dispatcher.dispatcher.registry
+    return frozenset(cls.TOPIC for cls in registry if cls is not object)
