@@ -162,9 +162,9 @@ def stopped_within(worker: subprocess.Popen[str], signal_number: int) -> tuple[f
 
 @pytest.fixture
 def url(postgres_database: str) -> str:
-    from tests.integration.test_projection_worker import _truncate
+    from tests.support import empty_postgres_database
 
-    _truncate(postgres_database)
+    empty_postgres_database(postgres_database)
     return postgres_database
 
 
