@@ -44,13 +44,20 @@ class Fact:
     version: int
     topic: str
     data: dict[str, Any]
-    # The domain event of ``topic`` whose attributes are ``data``: what projections dispatch on.
-    event: Any
 
     @property
     def recorded_at(self) -> datetime:
         timestamp: datetime = self.data["timestamp"]
         return timestamp
+
+    @property
+    def event(self) -> Any:
+        """The domain event of ``topic`` whose attributes are ``data``: what projections
+        dispatch on. Made on each use, as it costs less than keeping it: an object that outlives
+        its fold is one more for the garbage collector to scan over a rebuild."""
+        event = object.__new__(event_class(self.topic))
+        object.__setattr__(event, "__dict__", self.data)
+        return event
 
 
 @cache
@@ -59,9 +66,9 @@ def event_class(topic: str) -> type[Any]:
     return cls
 
 
-def domain_event(topic: str, state: dict[str, Any], originator_id: UUID, version: int) -> Any:
-    """The event object, made as the library's mapper makes it: ``state`` becomes its attributes
-    (upcast first where its class has a newer version)."""
+def event_state(topic: str, state: dict[str, Any], originator_id: UUID, version: int) -> None:
+    """Complete ``state`` as the library's mapper does before it becomes an event's attributes:
+    the originator and its version added, upcast where the event's class has a newer version."""
     cls = event_class(topic)
     state["originator_id"] = originator_id
     state["originator_version"] = version
@@ -70,9 +77,6 @@ def domain_event(topic: str, state: dict[str, Any], originator_id: UUID, version
     while from_version < class_version:
         getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
         from_version += 1
-    event = object.__new__(cls)
-    object.__setattr__(event, "__dict__", state)
-    return event
 
 
 class LogRecorder(Protocol):
@@ -139,11 +143,11 @@ class LogReader:
             originator_id = UUID(str(originator_id))
         data = self._decoder.decode(state.decode("utf-8"))
         version = notification.originator_version
+        event_state(notification.topic, data, originator_id, version)
         return Fact(
             position=notification.id,
             originator_id=originator_id,
             version=version,
             topic=notification.topic,
             data=data,
-            event=domain_event(notification.topic, data, originator_id, version),
         )

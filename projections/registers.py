@@ -35,7 +35,7 @@ from domain.standards import Status
 from domain.status import Recognition, steps, windows
 from domain.timestamps import microseconds
 from projections.log import Fact
-from projections.machinery import bulk_insert, select_in, topics_of
+from projections.machinery import bulk_insert, methods, select_in, topics_of
 
 OPEN_DATE = date(9999, 12, 31)
 CURRENT = 2**62  # superseded_at_us of rows that are still part of the register
@@ -275,9 +275,10 @@ class RegisterProjection:
 
     def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
         batch = _Batch()
-        note = self._note  # the dispatcher, looked up once a batch
+        note = methods(self, "_note")
         for fact in facts:
-            note(fact.event, fact, batch)
+            event = fact.event
+            note[event.__class__](event, fact, batch)
         if batch.new_households:
             bulk_insert(connection, households, batch.new_households)
         self._apply_head_updates(connection, batch.head_updates)

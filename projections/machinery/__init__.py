@@ -35,6 +35,7 @@ from projections.machinery.rows import (
     Updates,
     apply_changes,
     bulk_insert,
+    methods,
     select_in,
     topics_of,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "exclusive",
     "failures_table",
     "is_connection_problem",
+    "methods",
     "microseconds",
     "run_worker",
     "schema_change",

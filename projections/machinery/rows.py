@@ -4,7 +4,7 @@ into few statements)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -173,13 +173,34 @@ class EventFold(RowFold):
     def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
         inserts: Inserts = {table.name: [] for table in self.metadata.sorted_tables}
         updates: Updates = []
-        on = self.on  # the dispatcher, looked up once a batch
+        on = methods(self, "on")
         for fact in facts:
-            on(fact.event, fact, inserts, updates)
+            event = fact.event
+            on[event.__class__](event, fact, inserts, updates)
         self.write(connection, inserts, updates)
 
     def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
         self.on(fact.event, fact, inserts, updates)
+
+
+class _Methods(dict[type[Any], Callable[..., None]]):
+    def __init__(self, owner: object, find: Callable[[type[Any]], Any]) -> None:
+        super().__init__()
+        self._owner = owner
+        self._find = find
+
+    def __missing__(self, kind: type[Any]) -> Callable[..., None]:
+        method: Callable[..., None] = self._find(kind).__get__(self._owner)
+        self[kind] = method
+        return method
+
+
+def methods(owner: object, name: str) -> dict[type[Any], Callable[..., None]]:
+    """``owner``'s method for each event class, by its ``singledispatchmethod`` ``name``: each
+    class's found once (a batch folds thousands of facts of a dozen classes), where calling the
+    ``singledispatchmethod`` would rebuild a wrapper for every fact."""
+    generic = next(k.__dict__[name] for k in type(owner).__mro__ if name in k.__dict__)
+    return _Methods(owner, generic.dispatcher.dispatch)
 
 
 def topics_of(dispatcher: Any) -> frozenset[str]:
