@@ -38,8 +38,8 @@ from application.repository import (
     MAX_ATTEMPTS,
     RETRY_BACKOFF_SECONDS,
     OneLoadAtATimeRepository,
+    PositionedLog,
     PositionLookup,
-    Sealer,
     last_position,
 )
 from domain import household_inputs as inputs
@@ -74,28 +74,25 @@ class CaseFiles(FundCommands, HouseholdReads, Application[UUID]):
         units: UnitRegistry,
         today: Callable[[], date],
         transcodings: Sequence[Transcoding],
+        after_save: Sequence[Callable[[], None]] = (),
+        on_written: Sequence[Callable[[int], None]] = (),
     ) -> None:
         self._transcodings = list(transcodings)
         super().__init__(env)
         self.units = units
         self.today = today
-        # Set by the composition root once the event store exists.
-        self.position_of: PositionLookup | None = None
-        self.sealer: Sealer | None = None
+        # The event store's recorder answers it when it can (the composition root's does).
+        self.position_of: PositionLookup | None = (
+            self.recorder.position_of if isinstance(self.recorder, PositionedLog) else None
+        )
         self._allocation_locks = [threading.Lock() for _ in range(64)]
         # Called after every successful save (e.g. to wake the in-process projections).
-        self.after_save: list[Callable[[], None]] = []
+        self.after_save: list[Callable[[], None]] = list(after_save)
         # Told the log position of every write this process answers with (read-your-writes).
-        self.on_written: list[Callable[[int], None]] = []
+        self.on_written: list[Callable[[int], None]] = list(on_written)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        if self.sealer is None:
-            recordings = super().save(*objs, **kwargs)
-        else:
-            # Facts and their seals commit together, or neither does.
-            with self.recorder.transaction(commit=True):  # type: ignore[attr-defined]
-                recordings = super().save(*objs, **kwargs)
-                self.sealer.seal(recordings)
+        recordings = super().save(*objs, **kwargs)  # the recorder seals what it records
         for callback in self.after_save:
             callback()
         self._written(last_position(recordings))

@@ -1,14 +1,13 @@
-"""The case files' repository and the hooks the composition root gives them (positions, seals)."""
+"""The case files' repository and the hooks the composition root gives them (log positions)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import Repository
-from eventsourcing.persistence import Recording
 
 # Concurrent writers on one household or allocation are retried this often, with a growing
 # random back-off, before the caller sees a conflict.
@@ -20,10 +19,11 @@ class PositionLookup(Protocol):
     def __call__(self, originator_id: UUID, version: int) -> int | None: ...
 
 
-class Sealer(Protocol):
-    """Seals just-recorded facts inside the transaction that records them."""
+@runtime_checkable
+class PositionedLog(Protocol):
+    """A recorder that finds a fact's log position."""
 
-    def seal(self, recordings: Sequence[Recording[UUID]]) -> None: ...
+    def position_of(self, originator_id: UUID, version: int) -> int | None: ...
 
 
 class OneLoadAtATimeRepository(Repository[UUID]):

@@ -44,9 +44,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg2  # type: ignore[import-untyped]
 from eventsourcing.persistence import IntegrityError
-from psycopg2 import sql
 
 from application.case_files import CaseFiles
 from application.commands import (
@@ -60,6 +58,7 @@ from domain.errors import Conflict
 from domain.household import FactContext
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings, normalise_database_url
+from tests.support import admin_connection, created_postgres_database
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_ADMIN_URL = os.environ.get(
@@ -85,21 +84,11 @@ def fresh_database(kind: str, admin_url: str) -> Iterator[str]:
         return
     if kind != "postgres":
         raise SystemExit(f"unknown database {kind!r}: use postgres or sqlite")
-    admin = psycopg2.connect(admin_url, connect_timeout=5)
-    admin.autocommit = True
-    name = f"giamngheo_bench_hot_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, _ = admin_url.rpartition("/")
+    admin = admin_connection(admin_url, timeout=5)
     try:
-        yield f"{base}/{name}"
+        with created_postgres_database(admin, admin_url, "giamngheo_bench_hot") as url:
+            yield url
     finally:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         admin.close()
 
 

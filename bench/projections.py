@@ -13,6 +13,7 @@ measures, each beside a baseline taken in the same run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -25,9 +26,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg2
-from psycopg2 import sql
-
 from application.commands import RecordRecognition
 from application.demo import DemoParameters, load_demo
 from bench.reporting import print_load, save_results
@@ -35,6 +33,7 @@ from domain.household import FactContext
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings, normalise_database_url
 from projections.machinery import INCREMENTAL_BATCH, REBUILD_BATCH
+from tests.support import admin_connection, created_postgres_database
 
 ADMIN_URL = os.environ.get(
     "GIAMNGHEO_BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -279,22 +278,12 @@ def _http_latencies(container: Container, commune: str, repeats: int) -> dict[st
 
 
 def create_postgres_database() -> tuple[str, Callable[[], None]]:
-    name = f"giamngheo_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(ADMIN_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-    def drop() -> None:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        admin.close()
-
-    return ADMIN_URL.rpartition("/")[0] + "/" + name, drop
+    """A database made for the run, and what drops it."""
+    made = contextlib.ExitStack()
+    admin = admin_connection(ADMIN_URL, timeout=5)
+    made.callback(admin.close)
+    url = made.enter_context(created_postgres_database(admin, ADMIN_URL, "giamngheo_bench"))
+    return url, made.close
 
 
 def report(result: dict[str, Any]) -> None:

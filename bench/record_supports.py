@@ -56,7 +56,6 @@ import sys
 import tempfile
 import time
 import urllib.parse
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -67,7 +66,6 @@ from uuid import UUID
 import psycopg2  # type: ignore[import-untyped]
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
-from psycopg2 import sql
 
 from application.case_files import CaseFiles
 from application.commands import (
@@ -89,6 +87,7 @@ from infrastructure.settings import (
     Settings,
     normalise_database_url,
 )
+from tests.support import admin_connection, created_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -288,21 +287,11 @@ def fresh_database(kind: str, admin_url: str, workdir: Path) -> Iterator[str]:
         return
     if kind != "postgres":
         raise SystemExit(f"unknown database {kind!r}: use sqlite or postgres")
-    admin = psycopg2.connect(admin_url, connect_timeout=5)
-    admin.autocommit = True
-    name = f"giamngheo_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, _ = admin_url.rpartition("/")
+    admin = admin_connection(admin_url, timeout=5)
     try:
-        yield f"{base}/{name}"
+        with created_postgres_database(admin, admin_url, "giamngheo_bench") as url:
+            yield url
     finally:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         admin.close()
 
 

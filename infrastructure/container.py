@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+
+from sqlalchemy.engine import Engine
 
 from application.case_files import CaseFiles
 from application.logins import LoginThrottle
@@ -16,14 +18,14 @@ from infrastructure.credentials import Passwords, Tokens
 from infrastructure.persistence import (
     EventLog,
     HealthProbe,
-    engine_of,
     event_store_env,
+    recorder_of,
     schema_creation,
 )
 from infrastructure.seals import Sealer
 from infrastructure.settings import Settings
 from infrastructure.transcodings import DateAsISO
-from projections.consistency import ReadConsistency
+from projections.consistency import Acknowledged, ReadConsistency
 from projections.funds import FundsProjection
 from projections.funds_queries import FundsQueries
 from projections.indicator_queries import IndicatorQueries
@@ -53,63 +55,59 @@ class Container:
     users: UserDirectory
     tokens: Tokens
     login_throttle: LoginThrottle
-    in_process: InProcessProjections | None = field(default=None)
+    # The embedded default, woken by every save; it runs once started.
+    in_process: InProcessProjections
+    engine: Engine
 
     def start_in_process_projections(self) -> None:
         """The embedded default: catch up at start and after each command, in a thread."""
-        if self.in_process is not None:
-            return
-        self.in_process = InProcessProjections(list(self.projectors.values()))
-        self.case_files.after_save.append(self.in_process.poke)
         self.in_process.start()
         self.in_process.poke()
 
     def close(self) -> None:
         self.consistency.stopping.set()  # reads still waiting answer at once
-        if self.in_process is not None:
-            self.in_process.stop()
-            self.case_files.after_save.remove(self.in_process.poke)
-            self.in_process = None
+        self.in_process.stop()
         self.case_files.close()
-        engine_of(self.case_files).dispose()
+        self.engine.dispose()
         self.users.close()
-        engine_of(self.users).dispose()
+        recorder_of(self.users).engine.dispose()
 
 
 def build_container(settings: Settings, today: Callable[[], date] = today_in_vietnam) -> Container:
     units = thai_nguyen_units()
+    acknowledged = Acknowledged()
+    wake = threading.Event()  # the in-process projections' doorbell, rung after each save
     with schema_creation(settings.database_url):  # the tables these make, one process at a time
         case_files = CaseFiles(
-            event_store_env(settings.database_url, settings.aggregate_cache_size),
+            event_store_env(
+                settings.database_url, settings.aggregate_cache_size, seal_key=settings.seal_key
+            ),
             units=units,
             today=today,
             transcodings=[DateAsISO()],
+            after_save=[wake.set],
+            on_written=[acknowledged.note],
         )
         users = UserDirectory(
-            event_store_env(settings.database_url, 100, UserDirectory.name),
+            event_store_env(settings.database_url, 100, application_name=UserDirectory.name),
             units=units,
             passwords=Passwords(settings.password_memory_kib, settings.password_passes),
         )
-        engine = engine_of(case_files)
-        sealer = Sealer(settings.seal_key, case_files.recorder, engine)
-        write_lock: threading.Semaphore | None = case_files.recorder.datastore.write_lock  # type: ignore[attr-defined]
+        recorder = recorder_of(case_files)
+        engine = recorder.engine
+        write_lock = recorder.write_lock
         health = HealthProbe(engine, write_lock)
-    event_log = EventLog(case_files)
-    # The library switches an SQLite file to WAL on its first transaction; done lazily, two
-    # first writers at once can meet "database is locked". Do it now, before any traffic.
-    case_files.recorder.datastore.init_sqlite_wal_mode()  # type: ignore[attr-defined]
-    # These need the event store, which exists only once CaseFiles does.
-    case_files.position_of = event_log.position_of
-    case_files.sealer = sealer
-    log = LogReader(case_files.recorder, case_files.mapper)
+    # Before any traffic: two first writers at once could meet "database is locked".
+    recorder.prepare_sqlite()
+    assert recorder.sealer is not None  # the settings always hold a key
+    event_log = EventLog(recorder)
+    log = LogReader(recorder, case_files.mapper)
     projectors = {
         projection.name: Projector(engine, log, projection, write_lock)
         for projection in (RegisterProjection(), FundsProjection(), IndicatorsProjection())
     }
     registers = RegisterQueries(engine, units)
     indicators = IndicatorQueries(engine, registers, units, log)
-    consistency = ReadConsistency(engine, event_log.max_position, list(projectors))
-    case_files.on_written.append(consistency.acknowledged.note)
     return Container(
         settings=settings,
         units=units,
@@ -122,8 +120,10 @@ def build_container(settings: Settings, today: Callable[[], date] = today_in_vie
         funds=FundsQueries(engine, units),
         indicators=indicators,
         reports=ReportQueries(registers, indicators, units),
-        sealer=sealer,
-        consistency=consistency,
+        sealer=recorder.sealer,
+        consistency=ReadConsistency(engine, event_log.max_position, list(projectors), acknowledged),
+        in_process=InProcessProjections(list(projectors.values()), wake=wake),
+        engine=engine,
         users=users,
         tokens=Tokens(settings.token_key, settings.token_lifetime_seconds),
         login_throttle=LoginThrottle(),

@@ -15,23 +15,30 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from application.case_files import CaseFiles
+from infrastructure.recorder import CaseFilesRecorder, Factory
 from projections.machinery import SCHEMA_LOCK_KEY
 
 
 def event_store_env(
-    database_url: str, cache_size: int, application_name: str = CaseFiles.name
+    database_url: str,
+    cache_size: int,
+    seal_key: bytes | None = None,
+    application_name: str = CaseFiles.name,
 ) -> dict[str, str]:
     """The library's settings, prefixed with the application name so that nothing in the
-    process environment can override them."""
+    process environment can override them. With ``seal_key``, every fact is sealed."""
     prefix = application_name.upper() + "_"
-    return {
-        prefix + "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+    env = {
+        prefix + "PERSISTENCE_MODULE": "infrastructure.recorder:Factory",
         prefix + "SQLALCHEMY_URL": database_url,
         prefix + "CREATE_TABLE": "yes",
         prefix + "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
         prefix + "AGGREGATE_CACHE_FASTFORWARD": "y",
         prefix + "IS_SNAPSHOTTING_ENABLED": "n",
     }
+    if seal_key is not None:
+        env[prefix + Factory.SEAL_KEY] = seal_key.hex()
+    return env
 
 
 @contextmanager
@@ -60,28 +67,21 @@ def schema_creation(database_url: str) -> Iterator[None]:
         engine.dispose()
 
 
-def engine_of(case_files: Application[Any]) -> Engine:
-    engine = case_files.recorder.datastore.engine  # type: ignore[attr-defined]
-    assert isinstance(engine, Engine)
-    return engine
+def recorder_of(application: Application[Any]) -> CaseFilesRecorder:
+    """The application's recorder, which ``event_store_env`` makes a :class:`CaseFilesRecorder`."""
+    recorder = application.recorder
+    assert isinstance(recorder, CaseFilesRecorder)
+    return recorder
 
 
 class EventLog:
     """Questions about the stored log that the library's API does not answer."""
 
-    def __init__(self, case_files: CaseFiles) -> None:
-        self._recorder = case_files.recorder
-        self._record = case_files.recorder.events_record_cls  # type: ignore[attr-defined]
+    def __init__(self, recorder: CaseFilesRecorder) -> None:
+        self._recorder = recorder
 
     def position_of(self, originator_id: UUID, version: int) -> int | None:
-        with self._recorder.transaction(commit=False) as session:  # type: ignore[attr-defined]
-            row = (
-                session.query(self._record.id)
-                .filter(self._record.originator_id == originator_id)
-                .filter(self._record.originator_version == version)
-                .first()
-            )
-        return int(row[0]) if row else None
+        return self._recorder.position_of(originator_id, version)
 
     def max_position(self) -> int:
         return self._recorder.max_notification_id() or 0

@@ -14,11 +14,10 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Recording
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -31,8 +30,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from projections.machinery import microseconds
+from domain.timestamps import microseconds, moment_of
 
 metadata = MetaData()
 seals = Table(
@@ -116,40 +116,35 @@ class Sealer:
     def chain(self, previous: str, digest: str) -> str:
         return hmac.new(self._key, f"{previous}|{digest}".encode(), hashlib.sha256).hexdigest()
 
-    def seal(self, recordings: Sequence[Recording[UUID]]) -> None:
-        """Writes the seals of just-recorded facts, inside the transaction that records them.
+    def seal(
+        self, session: Session, facts: Sequence[StoredEvent], positions: Sequence[int]
+    ) -> None:
+        """Writes the seals of just-recorded facts, in the session that records them.
 
         Writers are serialised by the event store (a table lock on PostgreSQL, a write lock on
         SQLite), so the last seal read here is the one just before these facts.
         """
-        if not recordings:
+        if not facts:
             return
-        with self._recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
-            last = session.execute(
-                select(seals.c.chain).order_by(seals.c.position.desc()).limit(1)
-            ).first()
-            previous = last[0] if last else ""
-            rows = []
-            for recording in recordings:
-                notification = recording.notification
-                household = str(notification.originator_id)
-                digest = self.digest(
-                    household,
-                    notification.originator_version,
-                    notification.topic,
-                    notification.state,
-                )
-                previous = self.chain(previous, digest)
-                rows.append(
-                    {
-                        "position": notification.id,
-                        "originator_id": household,
-                        "version": notification.originator_version,
-                        "digest": digest,
-                        "chain": previous,
-                    }
-                )
-            session.execute(seals.insert(), rows)
+        last = session.execute(
+            select(seals.c.chain).order_by(seals.c.position.desc()).limit(1)
+        ).first()
+        previous = last[0] if last else ""
+        rows = []
+        for fact, position in zip(facts, positions, strict=True):
+            household = str(fact.originator_id)
+            digest = self.digest(household, fact.originator_version, fact.topic, fact.state)
+            previous = self.chain(previous, digest)
+            rows.append(
+                {
+                    "position": position,
+                    "originator_id": household,
+                    "version": fact.originator_version,
+                    "digest": digest,
+                    "chain": previous,
+                }
+            )
+        session.execute(seals.insert(), rows)
 
     # Verification ---------------------------------------------------------------------------
 
@@ -265,7 +260,7 @@ class Sealer:
             ).first()
         if row is None:
             return None
-        finished = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=row.finished_at_us)
+        finished = moment_of(row.finished_at_us)
         return {
             "finished_at": finished.isoformat(timespec="microseconds"),
             "intact": bool(row.intact),

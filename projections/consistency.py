@@ -64,11 +64,18 @@ class ReadConsistency:
     """What every read waits for: max(the client's ``min_position``, the last position this
     process acknowledged), in the read models the read uses."""
 
-    def __init__(self, engine: Engine, log_end: Callable[[], int], names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        log_end: Callable[[], int],
+        names: Sequence[str],
+        acknowledged: Acknowledged | None = None,
+    ) -> None:
         self._engine = engine
         self._log_end = log_end
         self._names = frozenset(names)
-        self.acknowledged = Acknowledged()
+        # Noted by the application as it answers each write.
+        self.acknowledged = acknowledged or Acknowledged()
         # Set when the server is asked to stop: waits end at once instead of holding it up.
         self.stopping = threading.Event()
         self.wait_seconds = WAIT_SECONDS

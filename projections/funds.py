@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
+from functools import singledispatchmethod
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
@@ -25,8 +28,9 @@ from sqlalchemy.engine import Connection
 
 from domain.funds import FundAllocation
 from domain.household import Household
+from domain.timestamps import microseconds
 from projections.log import Fact
-from projections.machinery import Inserts, RowChange, RowFold, Updates, microseconds
+from projections.machinery import EventFold, Inserts, RowChange, Updates, topics_of
 
 metadata = MetaData()
 
@@ -107,15 +111,8 @@ members = Table(
 H = Household
 A = FundAllocation
 
-# topic → (0 allocated | 1 spent, the fact's field, sign)
-BALANCE_CHANGES = {
-    A.Adjusted.TOPIC: (0, "delta", 1),
-    A.FundsDrawn.TOPIC: (1, "amount", 1),
-    A.FundsReturned.TOPIC: (1, "amount", -1),
-}
 
-
-def _member_row(household_id: str, member: dict[str, Any], joined_on: Any) -> dict[str, Any]:
+def _member_row(household_id: str, member: dict[str, Any], joined_on: date) -> dict[str, Any]:
     return {
         "member_id": member["member_id"],
         "household_id": household_id,
@@ -125,43 +122,20 @@ def _member_row(household_id: str, member: dict[str, Any], joined_on: Any) -> di
     }
 
 
-class FundsProjection(RowFold):
+class FundsProjection(EventFold):
     name = "funds"
     code_version = 1
     metadata = metadata
-    topics = frozenset(
-        {
-            H.Registered.TOPIC,
-            H.MemberJoined.TOPIC,
-            H.MemberLeft.TOPIC,
-            H.MemberDetailsCorrected.TOPIC,
-            H.SurveyRecorded.TOPIC,
-            H.RecognitionRecorded.TOPIC,
-            H.RecognitionRevoked.TOPIC,
-            H.RecognitionCorrected.TOPIC,
-            H.SupportRecorded.TOPIC,
-            H.SupportReversed.TOPIC,
-            A.Made.TOPIC,
-            A.Adjusted.TOPIC,
-            A.FundsDrawn.TOPIC,
-            A.FundsReturned.TOPIC,
-        }
-    )
+
+    def __init__(self) -> None:
+        # Balance changes add up, so a batch writes one update per allocation:
+        # allocation → [allocated change, spent change].
+        self._balances: dict[str, list[int]] = {}
 
     def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
-        inserts: Inserts = {table.name: [] for table in metadata.sorted_tables}
-        updates: Updates = []
-        # Balance changes add up, so a batch writes one update per allocation.
-        balances: dict[str, list[int]] = {}
-        for fact in facts:
-            if fact.topic in BALANCE_CHANGES:
-                column, field, sign = BALANCE_CHANGES[fact.topic]
-                change = balances.setdefault(str(fact.originator_id), [0, 0])
-                change[column] += sign * fact.data[field]
-            else:
-                self.fold(fact, inserts, updates)
-        self.write(connection, inserts, updates)
-        if balances:
+        self._balances = {}
+        super().process(connection, facts)
+        if self._balances:
             connection.execute(
                 allocations.update()
                 .where(allocations.c.allocation_id == bindparam("allocation"))
@@ -171,111 +145,140 @@ class FundsProjection(RowFold):
                 ),
                 [
                     {"allocation": a, "allocated_change": allocated, "spent_change": spent}
-                    for a, (allocated, spent) in balances.items()
+                    for a, (allocated, spent) in self._balances.items()
                 ],
             )
 
-    def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
-        data = fact.data
-        owner = str(fact.originator_id)
-        topic = fact.topic
-        if topic == H.Registered.TOPIC:
-            inserts[fund_households.name].append(
-                {"household_id": owner, "code": data["code"], "commune_code": data["commune_code"]}
-            )
-            inserts[members.name].extend(
-                _member_row(owner, m, data["registered_on"]) for m in data["members"]
-            )
-        elif topic == H.MemberJoined.TOPIC:
-            inserts[members.name].append(_member_row(owner, data["member"], data["joined_on"]))
-        elif topic == H.MemberLeft.TOPIC:
-            updates.append(
-                RowChange(members, "member_id", data["member_id"], {"left_on": data["left_on"]})
-            )
-        elif topic == H.MemberDetailsCorrected.TOPIC:
-            if "birth_date" in data["changes"]:
-                updates.append(
-                    RowChange(
-                        members,
-                        "member_id",
-                        data["member_id"],
-                        {"birth_date": data["changes"]["birth_date"]},
-                    )
-                )
-        elif topic == H.SurveyRecorded.TOPIC:
-            inserts[surveys.name].append(
-                {
-                    "survey_id": data["survey_id"],
-                    "household_id": owner,
-                    "surveyed_on": data["surveyed_on"],
-                    "sequence": fact.version,
-                    "standard": data["standard"],
-                    "area": data["area"],
-                    "income_per_capita": data["income_per_capita"],
-                    "deprivations": json.dumps(data["deprivations"], sort_keys=True),
-                }
-            )
-        elif topic == H.RecognitionRecorded.TOPIC:
-            inserts[recognitions.name].append(
-                {
-                    "recognition_id": data["recognition_id"],
-                    "household_id": owner,
-                    "status": data["status"],
-                    "decided_on": data["decided_on"],
-                    "sequence": fact.version,
-                }
-            )
-        elif topic == H.RecognitionRevoked.TOPIC:
-            updates.append(RowChange(recognitions, "recognition_id", data["recognition_id"]))
-        elif topic == H.RecognitionCorrected.TOPIC:
-            updates.append(
-                RowChange(
-                    recognitions,
-                    "recognition_id",
-                    data["recognition_id"],
-                    {"status": data["status"], "decided_on": data["decided_on"]},
-                )
-            )
-        elif topic == H.SupportRecorded.TOPIC:
-            inserts[supports.name].append(
-                {
-                    "support_id": data["support_id"],
-                    "household_id": owner,
-                    "support_type": data["support_type"],
-                    "programme_line": data["programme_line"],
-                    "member_id": data["member_id"],
-                    "provided_on": data["provided_on"],
-                    "amount": data["amount"],
-                    "quantity": data["quantity"],
-                    "unit": data["unit"],
-                    "allocation_id": data["allocation_id"],
-                    "model": data["model"],
-                    "certified": data["certified"],
-                    "recorded_at_us": microseconds(fact.recorded_at),
-                    "reversed_on": None,
-                    "reversal_reason": None,
-                }
-            )
-        elif topic == H.SupportReversed.TOPIC:
-            updates.append(
-                RowChange(
-                    supports,
-                    "support_id",
-                    data["support_id"],
-                    {"reversed_on": data["reversed_on"], "reversal_reason": data["reason"]},
-                )
-            )
-        elif topic == A.Made.TOPIC:
-            inserts[allocations.name].append(
-                {
-                    "allocation_id": owner,
-                    "source": data["source"],
-                    "fiscal_year": data["fiscal_year"],
-                    "programme_line": data["programme_line"],
-                    "unit_code": data["unit_code"],
-                    "allocated": data["amount"],
-                    "spent": 0,
-                    "decision_no": data["decision_no"],
-                    "decided_on": data["decided_on"],
-                }
-            )
+    @singledispatchmethod
+    def on(self, event: object, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        """Facts of other kinds change nothing here."""
+
+    @on.register
+    def _(self, event: H.Registered, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        owner = str(event.originator_id)
+        inserts[fund_households.name].append(
+            {"household_id": owner, "code": event.code, "commune_code": event.commune_code}
+        )
+        inserts[members.name].extend(
+            _member_row(owner, m, event.registered_on) for m in event.members
+        )
+
+    @on.register
+    def _(self, event: H.MemberJoined, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        inserts[members.name].append(
+            _member_row(str(event.originator_id), event.member, event.joined_on)
+        )
+
+    @on.register
+    def _(self, event: H.MemberLeft, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        updates.append(RowChange(members, "member_id", event.member_id, {"left_on": event.left_on}))
+
+    @on.register
+    def _(
+        self, event: H.MemberDetailsCorrected, fact: Fact, inserts: Inserts, updates: Updates
+    ) -> None:
+        if "birth_date" in event.changes:
+            birth_date = {"birth_date": event.changes["birth_date"]}
+            updates.append(RowChange(members, "member_id", event.member_id, birth_date))
+
+    @on.register
+    def _(self, event: H.SurveyRecorded, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        inserts[surveys.name].append(
+            {
+                "survey_id": event.survey_id,
+                "household_id": str(event.originator_id),
+                "surveyed_on": event.surveyed_on,
+                "sequence": event.originator_version,
+                "standard": event.standard,
+                "area": event.area,
+                "income_per_capita": event.income_per_capita,
+                "deprivations": json.dumps(event.deprivations, sort_keys=True),
+            }
+        )
+
+    @on.register
+    def _(
+        self, event: H.RecognitionRecorded, fact: Fact, inserts: Inserts, updates: Updates
+    ) -> None:
+        inserts[recognitions.name].append(
+            {
+                "recognition_id": event.recognition_id,
+                "household_id": str(event.originator_id),
+                "status": event.status,
+                "decided_on": event.decided_on,
+                "sequence": event.originator_version,
+            }
+        )
+
+    @on.register
+    def _(
+        self, event: H.RecognitionRevoked, fact: Fact, inserts: Inserts, updates: Updates
+    ) -> None:
+        updates.append(RowChange(recognitions, "recognition_id", event.recognition_id))
+
+    @on.register
+    def _(
+        self, event: H.RecognitionCorrected, fact: Fact, inserts: Inserts, updates: Updates
+    ) -> None:
+        changed = {"status": event.status, "decided_on": event.decided_on}
+        updates.append(RowChange(recognitions, "recognition_id", event.recognition_id, changed))
+
+    @on.register
+    def _(self, event: H.SupportRecorded, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        inserts[supports.name].append(
+            {
+                "support_id": event.support_id,
+                "household_id": str(event.originator_id),
+                "support_type": event.support_type,
+                "programme_line": event.programme_line,
+                "member_id": event.member_id,
+                "provided_on": event.provided_on,
+                "amount": event.amount,
+                "quantity": event.quantity,
+                "unit": event.unit,
+                "allocation_id": event.allocation_id,
+                "model": event.model,
+                "certified": event.certified,
+                "recorded_at_us": microseconds(event.timestamp),
+                "reversed_on": None,
+                "reversal_reason": None,
+            }
+        )
+
+    @on.register
+    def _(self, event: H.SupportReversed, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        reversal = {"reversed_on": event.reversed_on, "reversal_reason": event.reason}
+        updates.append(RowChange(supports, "support_id", event.support_id, reversal))
+
+    @on.register
+    def _(self, event: A.Made, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        inserts[allocations.name].append(
+            {
+                "allocation_id": str(event.originator_id),
+                "source": event.source,
+                "fiscal_year": event.fiscal_year,
+                "programme_line": event.programme_line,
+                "unit_code": event.unit_code,
+                "allocated": event.amount,
+                "spent": 0,
+                "decision_no": event.decision_no,
+                "decided_on": event.decided_on,
+            }
+        )
+
+    @on.register
+    def _(self, event: A.Adjusted, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        self._balance(event.originator_id)[0] += event.delta
+
+    @on.register
+    def _(self, event: A.FundsDrawn, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        self._balance(event.originator_id)[1] += event.amount
+
+    @on.register
+    def _(self, event: A.FundsReturned, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        self._balance(event.originator_id)[1] -= event.amount
+
+    def _balance(self, allocation_id: UUID) -> list[int]:
+        return self._balances.setdefault(str(allocation_id), [0, 0])
+
+    topics = topics_of(on)

@@ -4,6 +4,7 @@ ethnicity, members' ages and presence, each survey's deprivations, and supports.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import singledispatchmethod
 from typing import Any
 
 from sqlalchemy import (
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Connection
 from domain.household import Household as H
 from domain.reference import standards_data
 from projections.log import Fact
-from projections.machinery import Inserts, RowChange, RowFold, Updates, select_in
+from projections.machinery import EventFold, Inserts, RowChange, Updates, select_in, topics_of
 
 metadata = MetaData()
 
@@ -100,33 +101,22 @@ def _member(
     }
 
 
-class IndicatorsProjection(RowFold):
+class IndicatorsProjection(EventFold):
     """Rows carry their household's commune, so that one commune's figures are read by index."""
 
     name = "indicators"
     code_version = 3
     metadata = metadata
     cluster_on: Sequence[str] = ("ri_members_commune", "ri_surveys_commune", "ri_supports_commune")
-    topics = frozenset(
-        {
-            H.Registered.TOPIC,
-            H.MemberJoined.TOPIC,
-            H.MemberLeft.TOPIC,
-            H.MemberDetailsCorrected.TOPIC,
-            H.SurveyRecorded.TOPIC,
-            H.SupportRecorded.TOPIC,
-            H.SupportReversed.TOPIC,
-        }
-    )
 
     def __init__(self) -> None:
         self._commune_of: dict[str, str] = {}
 
     def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
         registered = {
-            str(f.originator_id): f.data["commune_code"]
+            str(f.originator_id): f.event.commune_code
             for f in facts
-            if f.topic == H.Registered.TOPIC
+            if isinstance(f.event, H.Registered)
         }
         earlier = sorted({str(f.originator_id) for f in facts} - registered.keys())
         self._commune_of = registered
@@ -139,61 +129,86 @@ class IndicatorsProjection(RowFold):
             self._commune_of[household_id] = commune_code
         super().process(connection, facts)
 
-    def fold(self, fact: Fact, inserts: Inserts, updates: Updates) -> None:
-        data = fact.data
-        owner = str(fact.originator_id)
+    @singledispatchmethod
+    def on(self, event: object, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        """Facts of other kinds change nothing here."""
+
+    def _known(self, event: H.Event) -> None:
+        """A fact of a household this read model never saw registered fails, like any other."""
+        self._commune_of[str(event.originator_id)]
+
+    @on.register
+    def _(self, event: H.Registered, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        owner = str(event.originator_id)
         commune = self._commune_of[owner]
-        topic = fact.topic
-        if topic == H.Registered.TOPIC:
-            inserts[households.name].append(
-                {
-                    "household_id": owner,
-                    "commune_code": data["commune_code"],
-                    "registered_on": data["registered_on"],
-                }
-            )
-            inserts[members.name].extend(
-                _member(owner, commune, m, data["registered_on"]) for m in data["members"]
-            )
-        elif topic == H.MemberJoined.TOPIC:
-            inserts[members.name].append(_member(owner, commune, data["member"], data["joined_on"]))
-        elif topic == H.MemberLeft.TOPIC:
-            updates.append(
-                RowChange(members, "member_id", data["member_id"], {"left_on": data["left_on"]})
-            )
-        elif topic == H.MemberDetailsCorrected.TOPIC:
-            kept = ("birth_date", "ethnicity", "relation")
-            changes = {k: v for k, v in data["changes"].items() if k in kept}
-            if changes:
-                updates.append(RowChange(members, "member_id", data["member_id"], changes))
-        elif topic == H.SurveyRecorded.TOPIC:
-            deprivations = data["deprivations"]
-            inserts[surveys.name].append(
-                {
-                    "survey_id": data["survey_id"],
-                    "household_id": owner,
-                    "commune_code": commune,
-                    "surveyed_on": data["surveyed_on"],
-                    "sequence": fact.version,
-                    "standard": data["standard"],
-                    **{f"d_{code}": deprivations.get(code) for code in DEPRIVATION_CODES},
-                }
-            )
-        elif topic == H.SupportRecorded.TOPIC:
-            inserts[supports.name].append(
-                {
-                    "support_id": data["support_id"],
-                    "household_id": owner,
-                    "commune_code": commune,
-                    "member_id": data["member_id"],
-                    "support_type": data["support_type"],
-                    "provided_on": data["provided_on"],
-                    "model": data["model"],
-                    "certified": data["certified"],
-                    "reversed": False,
-                }
-            )
-        elif topic == H.SupportReversed.TOPIC:
-            updates.append(
-                RowChange(supports, "support_id", data["support_id"], {"reversed": True})
-            )
+        inserts[households.name].append(
+            {
+                "household_id": owner,
+                "commune_code": event.commune_code,
+                "registered_on": event.registered_on,
+            }
+        )
+        inserts[members.name].extend(
+            _member(owner, commune, m, event.registered_on) for m in event.members
+        )
+
+    @on.register
+    def _(self, event: H.MemberJoined, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        owner = str(event.originator_id)
+        commune = self._commune_of[owner]
+        inserts[members.name].append(_member(owner, commune, event.member, event.joined_on))
+
+    @on.register
+    def _(self, event: H.MemberLeft, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        self._known(event)
+        updates.append(RowChange(members, "member_id", event.member_id, {"left_on": event.left_on}))
+
+    @on.register
+    def _(
+        self, event: H.MemberDetailsCorrected, fact: Fact, inserts: Inserts, updates: Updates
+    ) -> None:
+        self._known(event)
+        kept = ("birth_date", "ethnicity", "relation")
+        changes = {k: v for k, v in event.changes.items() if k in kept}
+        if changes:
+            updates.append(RowChange(members, "member_id", event.member_id, changes))
+
+    @on.register
+    def _(self, event: H.SurveyRecorded, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        owner = str(event.originator_id)
+        deprivations = event.deprivations
+        inserts[surveys.name].append(
+            {
+                "survey_id": event.survey_id,
+                "household_id": owner,
+                "commune_code": self._commune_of[owner],
+                "surveyed_on": event.surveyed_on,
+                "sequence": event.originator_version,
+                "standard": event.standard,
+                **{f"d_{code}": deprivations.get(code) for code in DEPRIVATION_CODES},
+            }
+        )
+
+    @on.register
+    def _(self, event: H.SupportRecorded, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        owner = str(event.originator_id)
+        inserts[supports.name].append(
+            {
+                "support_id": event.support_id,
+                "household_id": owner,
+                "commune_code": self._commune_of[owner],
+                "member_id": event.member_id,
+                "support_type": event.support_type,
+                "provided_on": event.provided_on,
+                "model": event.model,
+                "certified": event.certified,
+                "reversed": False,
+            }
+        )
+
+    @on.register
+    def _(self, event: H.SupportReversed, fact: Fact, inserts: Inserts, updates: Updates) -> None:
+        self._known(event)
+        updates.append(RowChange(supports, "support_id", event.support_id, {"reversed": True}))
+
+    topics = topics_of(on)

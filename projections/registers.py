@@ -13,7 +13,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import singledispatchmethod
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -32,8 +33,9 @@ from sqlalchemy.engine import Connection
 from domain.household import Household
 from domain.standards import Status
 from domain.status import Recognition, steps, windows
+from domain.timestamps import microseconds
 from projections.log import Fact
-from projections.machinery import bulk_insert, microseconds, select_in
+from projections.machinery import bulk_insert, methods, select_in, topics_of
 
 OPEN_DATE = date(9999, 12, 31)
 CURRENT = 2**62  # superseded_at_us of rows that are still part of the register
@@ -214,24 +216,28 @@ class _HouseholdFold:
     def record(self, fact: Fact) -> None:
         """Apply one recognition fact (recorded, revoked or corrected) and re-derive the rows."""
         at_us = microseconds(fact.recorded_at)
-        data = fact.data
-        if fact.topic == Household.RecognitionRecorded.TOPIC:
-            self.recognised.append(
-                Recognition(
-                    data["recognition_id"], data["status"], data["decided_on"], fact.version
+        match fact.event:
+            case Household.RecognitionRecorded() as recorded:
+                self.recognised.append(
+                    Recognition(
+                        recorded.recognition_id,
+                        cast(Status, recorded.status),  # the event holds a status as text
+                        recorded.decided_on,
+                        recorded.originator_version,
+                    )
                 )
-            )
-        elif fact.topic == Household.RecognitionRevoked.TOPIC:
-            self.recognised = [
-                r for r in self.recognised if r.recognition_id != data["recognition_id"]
-            ]
-        else:
-            self.recognised = [
-                Recognition(r.recognition_id, data["status"], data["decided_on"], r.sequence)
-                if r.recognition_id == data["recognition_id"]
-                else r
-                for r in self.recognised
-            ]
+            case Household.RecognitionRevoked() as revoked:
+                self.recognised = [
+                    r for r in self.recognised if r.recognition_id != revoked.recognition_id
+                ]
+            case Household.RecognitionCorrected() as corrected:
+                status = cast(Status, corrected.status)
+                self.recognised = [
+                    Recognition(r.recognition_id, status, corrected.decided_on, r.sequence)
+                    if r.recognition_id == corrected.recognition_id
+                    else r
+                    for r in self.recognised
+                ]
         for table_name, rows in derived_rows(self.recognised).items():
             if rows == self.current(table_name):
                 continue
@@ -252,71 +258,86 @@ RECOGNITION_TOPICS = frozenset(
 )
 
 
+@dataclass
+class _Batch:
+    """What one batch of facts changes, gathered before it is written."""
+
+    new_households: list[dict[str, Any]] = field(default_factory=list)
+    head_updates: list[dict[str, Any]] = field(default_factory=list)
+    recognition_facts: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
+
+
 class RegisterProjection:
     name = "registers"
     code_version = 2
     metadata = metadata
     cluster_on: Sequence[str] = ("rm_status_intervals_commune", "rm_escape_windows_commune")
-    topics = frozenset(
-        {
-            Household.Registered.TOPIC,
-            Household.MemberJoined.TOPIC,
-            Household.MemberDetailsCorrected.TOPIC,
-        }
-        | RECOGNITION_TOPICS
-    )
 
     def process(self, connection: Connection, facts: Sequence[Fact]) -> None:
-        new_households: list[dict[str, Any]] = []
-        head_updates: list[dict[str, Any]] = []
-        recognition_facts: dict[str, list[Fact]] = defaultdict(list)
+        batch = _Batch()
+        note = methods(self, "_note")
         for fact in facts:
-            household_id = str(fact.originator_id)
-            if fact.topic == Household.Registered.TOPIC:
-                new_households.append(self._household_row(household_id, fact))
-            elif fact.topic == Household.MemberJoined.TOPIC:
-                if fact.data["member"]["relation"] == "head":
-                    head_updates.append(
-                        {
-                            "hid": household_id,
-                            "mid": fact.data["member"]["member_id"],
-                            "name": fact.data["member"]["name"],
-                            "only_if_head": None,
-                        }
-                    )
-            elif fact.topic == Household.MemberDetailsCorrected.TOPIC:
-                changes = fact.data["changes"]
-                if "name" in changes:
-                    head_updates.append(
-                        {
-                            "hid": household_id,
-                            "mid": fact.data["member_id"],
-                            "name": changes["name"],
-                            "only_if_head": fact.data["member_id"],
-                        }
-                    )
-            elif fact.topic in RECOGNITION_TOPICS:
-                recognition_facts[household_id].append(fact)
+            event = fact.event
+            note[event.__class__](event, fact, batch)
+        if batch.new_households:
+            bulk_insert(connection, households, batch.new_households)
+        self._apply_head_updates(connection, batch.head_updates)
+        if batch.recognition_facts:
+            self._fold_recognitions(connection, batch.recognition_facts)
 
-        if new_households:
-            bulk_insert(connection, households, new_households)
-        self._apply_head_updates(connection, head_updates)
-        if recognition_facts:
-            self._fold_recognitions(connection, recognition_facts)
+    @singledispatchmethod
+    def _note(self, event: object, fact: Fact, batch: _Batch) -> None:
+        """Facts of other kinds change nothing here."""
+
+    @_note.register
+    def _(self, event: Household.Registered, fact: Fact, batch: _Batch) -> None:
+        batch.new_households.append(self._household_row(event))
+
+    @_note.register
+    def _(self, event: Household.MemberJoined, fact: Fact, batch: _Batch) -> None:
+        if event.member["relation"] == "head":
+            batch.head_updates.append(
+                {
+                    "hid": str(event.originator_id),
+                    "mid": event.member["member_id"],
+                    "name": event.member["name"],
+                    "only_if_head": None,
+                }
+            )
+
+    @_note.register
+    def _(self, event: Household.MemberDetailsCorrected, fact: Fact, batch: _Batch) -> None:
+        if "name" in event.changes:
+            batch.head_updates.append(
+                {
+                    "hid": str(event.originator_id),
+                    "mid": event.member_id,
+                    "name": event.changes["name"],
+                    "only_if_head": event.member_id,
+                }
+            )
+
+    @_note.register(Household.RecognitionRecorded)
+    @_note.register(Household.RecognitionRevoked)
+    @_note.register(Household.RecognitionCorrected)
+    def _(self, event: Household.Event, fact: Fact, batch: _Batch) -> None:
+        batch.recognition_facts[str(event.originator_id)].append(fact)
+
+    topics = topics_of(_note)
 
     @staticmethod
-    def _household_row(household_id: str, fact: Fact) -> dict[str, Any]:
-        head = next((m for m in fact.data["members"] if m["relation"] == "head"), None)
+    def _household_row(event: Household.Registered) -> dict[str, Any]:
+        head = next((m for m in event.members if m["relation"] == "head"), None)
         return {
-            "household_id": household_id,
-            "code": fact.data["code"],
-            "commune_code": fact.data["commune_code"],
-            "village": fact.data["village"],
-            "area": fact.data["area"],
-            "registered_on": fact.data["registered_on"],
+            "household_id": str(event.originator_id),
+            "code": event.code,
+            "commune_code": event.commune_code,
+            "village": event.village,
+            "area": event.area,
+            "registered_on": event.registered_on,
             "head_member_id": head["member_id"] if head else None,
             "head_name": head["name"] if head else None,
-            "recorded_at_us": microseconds(fact.recorded_at),
+            "recorded_at_us": microseconds(event.timestamp),
         }
 
     @staticmethod

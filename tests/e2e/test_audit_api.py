@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from tests.deprivation_codes import ND07, QD59
 from tests.logins import acting_as
+from tests.support import assert_problem
 
 PROVINCE = "19"
 THAI_NGUYEN_CITY, PHU_BINH = "164", "173"
@@ -37,23 +38,12 @@ HISTORY_KEYS = {
     "evidence",
     "data",
 }
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 RECORDED_AT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$")
 
 
 def flags(codes: tuple[str, ...], *deprived: str) -> dict[str, bool]:
     assert set(deprived) <= set(codes)
     return {code: code in deprived for code in codes}
-
-
-def assert_problem(answer: Any, status: int, code: str) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = answer.json()
-    assert set(body) >= PROBLEM_KEYS
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
 
 
 class Office:

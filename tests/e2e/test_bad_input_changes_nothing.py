@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.deprivation_codes import ND07, QD59
+from tests.support import assert_problem
 
 PHUC_HA = "05485"  # a xã (rural)
 WRITER = {"X-Actor": "canbo.phucha"}
@@ -147,25 +148,6 @@ def state(client: TestClient, case_file: CaseFile) -> tuple[Any, ...]:
 def log_position(client: TestClient) -> int:
     position: int = client.get("/health").json()["position"]
     return position
-
-
-def assert_problem(answer: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = answer.json()
-    assert {"type", "title", "status", "detail", "code"} <= set(body), body
-    assert body["status"] == status
-    assert body["code"] == code, body
-    assert isinstance(body["type"], str) and body["type"]
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    if field is not None:
-        assert body.get("errors"), body
-        for error in body["errors"]:
-            assert set(error) == {"loc", "msg"}
-            assert isinstance(error["loc"], list) and error["msg"]
-        assert any(field in error["loc"] for error in body["errors"]), body["errors"]
-    return body
 
 
 def fill(value: Any, case_file: CaseFile) -> Any:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.deprivation_codes import ND07, QD59
 from tests.logins import acting_as
+from tests.support import assert_problem
 
 PHUC_HA = "05485"  # a xã of Thái Nguyên city: rural
 QUAN_TRIEU = "05431"  # a phường of Thái Nguyên city: urban
@@ -196,16 +197,6 @@ def history(client: TestClient, household_id: str) -> list[dict[str, Any]]:
 
 def member_names(view: dict[str, Any]) -> set[str]:
     return {m["name"] for m in view["members"]}
-
-
-def assert_problem(answer: Any, status: int, code: str) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = answer.json()
-    assert {"type", "title", "status", "detail", "code"} <= set(body)
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
 
 
 # Registration -------------------------------------------------------------------------------

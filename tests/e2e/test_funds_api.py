@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from infrastructure.container import Container
 from tests.deprivation_codes import ND07
+from tests.support import assert_problem
 
 ACTOR = {"X-Actor": "ketoan.thanhpho"}
 PROVINCE = "19"
@@ -29,7 +30,6 @@ PHUC_XUAN = "05488"  # another xã of Thái Nguyên city
 TAN_QUANG = "05527"  # a xã of Sông Công, another district
 YEAR = 2025
 UNKNOWN_ID = "5b0c7e1e-0000-4000-8000-000000000000"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 ALLOCATION_KEYS = {
     "allocation_id",
     "source",
@@ -57,19 +57,6 @@ MILLION = 1_000_000
 
 def d(text: str) -> date:
     return date.fromisoformat(text)
-
-
-def assert_problem(answer: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = answer.json()
-    assert set(body) >= PROBLEM_KEYS, body
-    assert body["status"] == status and body["code"] == code, body
-    assert isinstance(body["detail"], str) and body["detail"]
-    if field is not None:
-        assert body.get("errors"), body
-        assert any(field in error["loc"] for error in body["errors"]), body["errors"]
-    return body
 
 
 class Desk:

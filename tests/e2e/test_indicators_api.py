@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 
 from infrastructure.container import Container
 from tests.deprivation_codes import ND07
+from tests.support import assert_problem
 
 PROVINCE = "19"
 TN_CITY, DINH_HOA = "164", "167"
 PHUC_HA, PHUC_XUAN, QUYET_THANG = "05485", "05488", "05491"  # xã of Thái Nguyên city
 CHO_CHU = "05536"  # the thị trấn of Định Hóa
 ACTOR = {"X-Actor": "canbo.indicators"}
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 ANSWER_KEYS = {"area", "year", "as_of", "items"}
 ITEM_KEYS = {"code", "name", "value", "target", "unit", "on_track"}
 # domain.md §7, in its order.
@@ -168,15 +168,6 @@ def assert_shape(body: dict[str, Any]) -> None:
             assert item["on_track"] is None, item
         if item["code"] in COUNTS and item["value"] is not None:
             assert isinstance(item["value"], int), item
-
-
-def assert_problem(answer: Any, status: int, code: str) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = answer.json()
-    assert set(body) >= PROBLEM_KEYS
-    assert body["status"] == status and body["code"] == code
-    return body
 
 
 def the_container(client: TestClient) -> Container:

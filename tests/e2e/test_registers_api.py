@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infrastructure.container import Container
+from tests.support import assert_problem
 
 PROVINCE = "19"
 THAI_NGUYEN_CITY, DINH_HOA, PHU_BINH = "164", "167", "173"
@@ -35,7 +36,6 @@ CSV_HEADER_VI = [
 REGISTER_KEYS = {"kind", "area", "as_of", "total", "items"}
 ITEM_KEYS = {"household_id", "code", "commune_code", "since", "until"}
 COUNT_KEYS = ("households", "poor", "near_poor", "newly_escaped", "average")
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 ACTOR = {"X-Actor": "canbo.registers"}
 
 
@@ -120,15 +120,6 @@ def worker(client: TestClient) -> Caseworker:
 def the_container(client: TestClient) -> Container:
     built: Container = client.app.state.container  # type: ignore[attr-defined]
     return built
-
-
-def assert_problem(answer: Any, status: int, code: str) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = answer.json()
-    assert set(body) >= PROBLEM_KEYS
-    assert body["status"] == status and body["code"] == code
-    return body
 
 
 # --- a small province -----------------------------------------------------------------------------

@@ -26,11 +26,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from psycopg2 import sql
 
 from application.case_files import CaseFiles
 from application.commands import (
@@ -52,6 +50,7 @@ from domain.standards import standard_on
 from domain.status import status_on
 from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings, normalise_database_url
+from tests.support import empty_postgres_database
 
 D = date.fromisoformat
 PROVINCE = "19"
@@ -888,21 +887,6 @@ def generated_households(draw: st.DrawFn) -> tuple[Generated, ...]:
     return tuple(result)
 
 
-def _truncate_postgres(url: str) -> None:
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        tables = [row[0] for row in cursor.fetchall()]
-        if tables:
-            cursor.execute(
-                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                    sql.SQL(", ").join(sql.Identifier(t) for t in tables)
-                )
-            )
-    connection.close()
-
-
 FreshContainer = Callable[[], AbstractContextManager[Container]]
 
 
@@ -920,7 +904,7 @@ def fresh_container(request: pytest.FixtureRequest) -> Iterator[FreshContainer]:
             if postgres_url is None:
                 url = f"sqlite:///{Path(directory) / f'example-{next(counter)}.sqlite3'}"
             else:
-                _truncate_postgres(postgres_url)
+                empty_postgres_database(postgres_url)
                 url = postgres_url
             container = build_container(
                 Settings(database_url=normalise_database_url(url)), today=lambda: TODAY

@@ -23,7 +23,6 @@ from uuid import UUID, uuid4
 
 import psycopg2
 import pytest
-from psycopg2 import sql
 from sqlalchemy import func, select
 
 from application.commands import MemberDetails, RecordRecognition, RegisterHousehold
@@ -39,6 +38,7 @@ from projections.machinery import (
 )
 from projections.registers import RegisterProjection, status_intervals
 from projections.registers import metadata as register_metadata
+from tests.support import empty_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 12, 31)
@@ -55,24 +55,9 @@ pytestmark = pytest.mark.slow
 # --- the database ---------------------------------------------------------------------------------
 
 
-def _truncate(url: str) -> None:
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        tables = [row[0] for row in cursor.fetchall()]
-        if tables:
-            cursor.execute(
-                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                    sql.SQL(", ").join(sql.Identifier(t) for t in tables)
-                )
-            )
-    connection.close()
-
-
 @pytest.fixture
 def url(postgres_database: str) -> str:
-    _truncate(postgres_database)
+    empty_postgres_database(postgres_database)
     return postgres_database
 
 

@@ -29,7 +29,6 @@ from sqlalchemy.engine import Engine
 from application.demo import DemoParameters, load_demo
 from infrastructure.container import Container
 from infrastructure.settings import normalise_database_url
-from projections import machinery
 from projections.machinery import (
     COPY_FROM_ROWS,
     Projector,
@@ -37,6 +36,7 @@ from projections.machinery import (
     apply_changes,
     bulk_insert,
 )
+from projections.machinery import projector as machinery
 
 metadata = MetaData()
 things = Table(

@@ -29,11 +29,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg2
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from psycopg2 import sql
 from sqlalchemy import select
 
 from application.commands import (
@@ -50,6 +48,7 @@ from infrastructure.settings import Settings, normalise_database_url
 from projections.machinery import Projector, tracking_table
 from projections.register_queries import REGISTER_KINDS
 from projections.registers import metadata as register_metadata
+from tests.support import empty_postgres_database
 
 TODAY = date(2026, 12, 31)  # the containers' business "today": every generated date is allowed
 ONE_DAY = timedelta(days=1)
@@ -267,21 +266,6 @@ def record(
 # --- fresh databases, one per example -------------------------------------------------------------
 
 
-def _truncate_postgres(url: str) -> None:
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        tables = [row[0] for row in cursor.fetchall()]
-        if tables:
-            cursor.execute(
-                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                    sql.SQL(", ").join(sql.Identifier(t) for t in tables)
-                )
-            )
-    connection.close()
-
-
 FreshContainer = Callable[[], AbstractContextManager[Container]]
 
 
@@ -313,7 +297,7 @@ def fresh_container(request: pytest.FixtureRequest) -> Iterator[FreshContainer]:
                 shutil.copyfile(template, copy)
                 url = f"sqlite:///{copy}"
             else:
-                _truncate_postgres(postgres_url)
+                empty_postgres_database(postgres_url)
                 url = postgres_url
             container = built(url)
             try:

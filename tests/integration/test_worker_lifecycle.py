@@ -30,13 +30,13 @@ from application.commands import MemberDetails, RegisterHousehold
 from domain.household import FactContext
 from infrastructure.container import Container
 from projections.machinery import INCREMENTAL_BATCH
-from tests.conftest import ADMIN_URL, _admin_connection
 from tests.integration.test_projection_worker import (
     ROOT,
     giamngheo,
     load_history,
     rows_of,
 )
+from tests.support import ADMIN_URL, admin_connection
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,7 @@ class Databases:
     """Databases this test makes (each dropped after it)."""
 
     def __init__(self) -> None:
-        self.admin = _admin_connection()
+        self.admin = admin_connection()
         self.names: list[str] = []
 
     def name(self) -> str:
@@ -162,9 +162,9 @@ def stopped_within(worker: subprocess.Popen[str], signal_number: int) -> tuple[f
 
 @pytest.fixture
 def url(postgres_database: str) -> str:
-    from tests.integration.test_projection_worker import _truncate
+    from tests.support import empty_postgres_database
 
-    _truncate(postgres_database)
+    empty_postgres_database(postgres_database)
     return postgres_database
 
 
