@@ -143,7 +143,7 @@ def authenticate(built: Container, token: str | None) -> Principal:
         claims = built.tokens.read(token)
     except InvalidToken as error:
         raise _unauthorized(built, str(error)) from None
-    user = built.users.get(claims.username)
+    user = built.users.current(claims.username)
     if (
         user is None
         or user.disabled
@@ -191,8 +191,8 @@ def _household_in_scope(built: Container, principal: Principal, household_id: st
         identifier = UUID(household_id)
     except ValueError:
         return  # the route's own validation answers 422
-    household = built.case_files.household(identifier)  # 404 for an unknown id
-    if not built.units.contains(principal.unit_code, household.commune_code):
+    commune = built.case_files.commune_of(identifier)  # 404 for an unknown id
+    if not built.units.contains(principal.unit_code, commune):
         # Outside the user's unit a household does not exist: the same answer as an unknown id.
         raise NotFound(detail=f"no household {identifier}")
 

@@ -35,6 +35,18 @@ class HouseholdReads:
             raise NotFound(detail=f"no household {household_id}")
         return aggregate
 
+    def commune_of(self, household_id: UUID) -> str:
+        """The household's commune, for scoping each request to the user's unit. A household's
+        commune never changes (no fact moves it), so it is remembered once read."""
+        communes: dict[UUID, str] = self.__dict__.setdefault("_communes", {})
+        commune = communes.get(household_id)
+        if commune is None:
+            commune = self.household(household_id).commune_code
+            if len(communes) >= 200_000:
+                communes.clear()
+            communes[household_id] = commune
+        return commune
+
     def household_at_version(self, household_id: UUID, version: int) -> Household:
         current = self.household(household_id)
         if version < 1 or version > current.version:

@@ -37,6 +37,7 @@ class UserDirectory(Application[UUID]):
         super().__init__(env=env)
         self.units = units
         self.passwords = passwords
+        self._current: dict[str, tuple[int, User | None]] = {}
 
     def add(self, username: str, password: str, role: Role, unit_code: str, actor: str) -> User:
         check_username(username)
@@ -60,6 +61,20 @@ class UserDirectory(Application[UUID]):
         user = self.get(username)
         if user is None:
             raise NotFound(detail=f"no user named {username}")
+        return user
+
+    def current(self, username: str) -> User | None:
+        """The user as the directory holds them now, for each authenticated request: kept in
+        memory and read again only when the users' log has grown (one indexed query), so that
+        a user disabled or changed through any process loses their old access at once."""
+        head = self.recorder.max_notification_id() or 0
+        known = self._current.get(username)
+        if known is not None and known[0] == head:
+            return known[1]
+        user = self.get(username)
+        if len(self._current) >= 10_000:
+            self._current.clear()
+        self._current[username] = (head, user)
         return user
 
     def authenticate(self, username: str, password: str) -> User | None:

@@ -14,7 +14,7 @@ from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,22 @@ class CaseFilesRecorder(SQLAlchemyApplicationRecorder):
         if self.sealer is not None:
             self.sealer.seal(session, stored_events, positions)
         return positions
+
+    def max_notification_id(self) -> int | None:
+        """The log's last position, by one indexed query on a pooled connection: asked on every
+        authenticated request (the users' log) and every read (read-your-writes), where the
+        library's ORM session costs about four times as much CPU."""
+        with self.engine.connect() as connection:
+            position = connection.execute(self._max_id).scalar()
+        return None if position is None else int(position)
+
+    @property
+    def _max_id(self) -> Any:
+        statement = self.__dict__.get("_max_id_statement")
+        if statement is None:
+            statement = select(func.max(self.events_record_cls.id))
+            self.__dict__["_max_id_statement"] = statement
+        return statement
 
     def position_of(self, originator_id: UUID, version: int) -> int | None:
         record = self.events_record_cls
