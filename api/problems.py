@@ -262,7 +262,9 @@ def _document_problems(app: FastAPI) -> None:
                 # FastAPI's own 422 where a route named none: what the handlers above answer.
                 answer = operation.get("responses", {}).get("422")
                 if answer is not None and PROBLEM_JSON not in answer.get("content", {}):
-                    operation["responses"].update(problem_responses(422, public=True))
+                    # The document's keys are strings: an int key would be a second "422".
+                    documented_here = problem_responses(422, public=True).items()
+                    operation["responses"].update({str(k): v for k, v in documented_here})
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
         finish(schema, app.state.container.units)

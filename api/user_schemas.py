@@ -52,22 +52,30 @@ class UserCreate(BaseModel):
 
 
 class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"password": "mot-mat-khau-moi"}]}
+    )
     password: str = Password
 
 
 class RoleChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"role": "approver"}]}
+    )
     role: Role
 
 
 class UnitChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"unit_code": "05950"}]}
+    )
     unit_code: str = UnitCode
 
 
 class Disabling(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "chuyển công tác"}]}
+    )
     reason: str | None = Field(default=None, max_length=2000)
 
 

@@ -91,28 +91,36 @@ class UserDirectory(Application[UUID]):
     def disable(self, username: str, actor: str, reason: str | None = None) -> User:
         user = self.existing(username)
         user.disable(actor, reason)
-        self.save(user)
+        self._save(user)
         return user
 
     def change_password(self, username: str, password: str, actor: str) -> User:
         check_password(password)
         user = self.existing(username)
         user.change_password(self.passwords.hash(password), actor)
-        self.save(user)
+        self._save(user)
         return user
 
     def grant_role(self, username: str, role: Role, actor: str) -> User:
         user = self.existing(username)
         user.grant_role(role, actor)
-        self.save(user)
+        self._save(user)
         return user
 
     def change_unit(self, username: str, unit_code: str, actor: str) -> User:
         self._check_unit(unit_code)
         user = self.existing(username)
         user.change_unit(unit_code, actor)
-        self.save(user)
+        self._save(user)
         return user
+
+    def _save(self, user: User) -> None:
+        try:
+            self.save(user)
+        except IntegrityError:
+            raise Conflict(
+                detail=f"{user.username} was changed at the same moment; ask again"
+            ) from None
 
     def all(self) -> list[User]:
         return sorted((self.repository.get(i) for i in self._user_ids()), key=_username)

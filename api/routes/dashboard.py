@@ -64,7 +64,9 @@ def dashboard_config(built: ContainerDep, on: date, area: str | None, year: int 
     }
 
 
-@router.get("/dashboard", response_class=HTMLResponse, responses=problem_responses(422))
+@router.get(
+    "/dashboard", response_class=HTMLResponse, responses=problem_responses(422, public=True)
+)
 def dashboard(
     request: Request,
     built: ContainerDep,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Body, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api import user_schemas as schemas
@@ -17,6 +17,7 @@ from domain.errors import Forbidden, NotFound, Unauthorized
 from domain.users import User
 
 router = APIRouter(tags=["users"])
+_NO_REASON = schemas.Disabling()
 
 WRONG_CREDENTIALS = "wrong username or password, or the user is disabled"
 
@@ -92,15 +93,15 @@ def get_user(username: str, principal: PrincipalDep, built: ContainerDep) -> dic
 @router.post(
     "/users/{username}/disable",
     response_model=schemas.UserOut,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404, 409, 422),
 )
 def disable_user(
     username: str,
     principal: PrincipalDep,
     built: ContainerDep,
-    body: schemas.Disabling | None = None,
+    body: Annotated[schemas.Disabling, Body()] = _NO_REASON,
 ) -> dict[str, Any]:
-    reason = body.reason if body is not None else None
+    reason = body.reason
     _managed(built, principal, username)
     return user_view(built.users.disable(username, principal.username, reason))
 
@@ -108,7 +109,7 @@ def disable_user(
 @router.post(
     "/users/{username}/password",
     response_model=schemas.UserOut,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404, 409, 422),
 )
 def change_password(
     username: str, body: schemas.PasswordChange, principal: PrincipalDep, built: ContainerDep
@@ -121,7 +122,9 @@ def change_password(
 
 
 @router.post(
-    "/users/{username}/role", response_model=schemas.UserOut, responses=problem_responses(404, 422)
+    "/users/{username}/role",
+    response_model=schemas.UserOut,
+    responses=problem_responses(404, 409, 422),
 )
 def grant_role(
     username: str, body: schemas.RoleChange, principal: PrincipalDep, built: ContainerDep
@@ -131,7 +134,9 @@ def grant_role(
 
 
 @router.post(
-    "/users/{username}/unit", response_model=schemas.UserOut, responses=problem_responses(404, 422)
+    "/users/{username}/unit",
+    response_model=schemas.UserOut,
+    responses=problem_responses(404, 409, 422),
 )
 def change_unit(
     username: str, body: schemas.UnitChange, principal: PrincipalDep, built: ContainerDep

@@ -315,7 +315,9 @@
     // A user below the province opens on their own unit (the server answers for it only).
     if (!new URLSearchParams(location.search).has("area") &&
         user.unit_code !== config.province.code) {
-      location.search = "?" + q({area: user.unit_code});
+      var params = new URLSearchParams(location.search);
+      params.set("area", user.unit_code);
+      location.search = "?" + params.toString();
       return;
     }
     ["dl-indicators", "dl-movements", "dl-deprivations"].forEach(function (id) {

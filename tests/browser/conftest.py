@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 DEMO_HOUSEHOLDS = 120
+# The dashboard's readers: the whole province, and one commune (Úc Kỳ, 05950).
+ANALYST_PASSWORD = "mat-khau-phan-tich"
+ANALYSTS = {"analyst": "19", "analyst.05950": "05950"}
 STARTUP_SECONDS = 90.0
 
 
@@ -54,6 +58,14 @@ class Server:
     def __init__(self, base_url: str, environment: dict[str, str] | None = None) -> None:
         self.base_url = base_url
         self.environment = environment or dict(os.environ)
+        self.headers: dict[str, str] = {}  # the reading user's token, once logged in
+
+    def log_in(self, username: str, password: str) -> None:
+        """The API's answers the tests compare the pages with are read as this user."""
+        body = urllib.parse.urlencode({"username": username, "password": password}).encode()
+        with urllib.request.urlopen(f"{self.base_url}/auth/token", body, timeout=30) as answer:
+            token = json.loads(answer.read().decode("utf-8"))["access_token"]
+        self.headers = {"Authorization": f"Bearer {token}"}
 
     def add_user(self, username: str, role: str, password: str, unit: str = "19") -> None:
         """``giamngheo users add`` on the server's database, the password read from stdin."""
@@ -70,7 +82,8 @@ class Server:
         )  # fmt: skip
 
     def json(self, path: str) -> Any:
-        with urllib.request.urlopen(self.base_url + path, timeout=30) as answer:
+        request = urllib.request.Request(self.base_url + path, headers=self.headers)
+        with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read().decode("utf-8"))
 
 
@@ -100,6 +113,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         **os.environ,
         "GIAMNGHEO_DATABASE_URL": f"sqlite:///{folder / 'giamngheo.sqlite3'}",
         "GIAMNGHEO_SEAL_KEY": "browser-tests-seal-key-0123456789",
+        "GIAMNGHEO_KEYS_DIR": str(folder / "keys"),
     }
     subprocess.run(
         [sys.executable, "-m", "api.cli", "demo", "--households", str(DEMO_HOUSEHOLDS)],
@@ -122,6 +136,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     served = Server(f"http://127.0.0.1:{port}", environment)
     try:
         _wait_until_caught_up(served, process, log)
+        for username, unit in ANALYSTS.items():
+            served.add_user(username, "analyst", ANALYST_PASSWORD, unit)
+        served.log_in("analyst", ANALYST_PASSWORD)
         yield served
     finally:
         process.terminate()

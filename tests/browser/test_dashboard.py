@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from infrastructure.clock import today_in_vietnam
-from tests.browser.conftest import Server
+from tests.browser.conftest import ANALYST_PASSWORD, Server
 
 pytestmark = pytest.mark.slow
 
@@ -117,8 +117,19 @@ def tab(request: pytest.FixtureRequest, browser: Any) -> Iterator[Tab]:
         context.close()
 
 
-def open_dashboard(tab: Tab, server: Server, query: str) -> dict[str, Any]:
+def log_in(tab: Tab, username: str = "analyst", password: str = ANALYST_PASSWORD) -> None:
+    """The page asks for a login before it reads anything."""
+    tab.page.wait_for_selector("body[data-state=login]", timeout=READY_SECONDS)
+    tab.page.fill("#login-username", username)
+    tab.page.fill("#login-password", password)
+    tab.page.click("#login button[type=submit]")
+
+
+def open_dashboard(
+    tab: Tab, server: Server, query: str, username: str = "analyst"
+) -> dict[str, Any]:
     tab.page.goto(f"{server.base_url}/dashboard{query}")
+    log_in(tab, username)
     return wait_for(tab)
 
 
@@ -277,8 +288,35 @@ def test_the_download_links_answer_workbooks(tab: Tab, server: Server) -> None:
     open_dashboard(tab, server, f"?year={YEAR}")
     for link in ("#dl-indicators", "#dl-movements", "#dl-deprivations"):
         href = tab.page.get_attribute(link, "href")
-        answer = tab.page.request.get(server.base_url + href)
+        assert tab.page.request.get(server.base_url + href).status == 401  # a link alone: no
+        answer = tab.page.request.get(server.base_url + href, headers=server.headers)
         assert answer.ok, (href, answer.status)
+        with tab.page.expect_download() as clicked:  # the page's own download carries the token
+            tab.page.click(link)
+        assert clicked.value.suggested_filename.endswith(".xlsx"), href
+        assert clicked.value.failure() is None
         assert answer.headers["content-type"].startswith(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         ), href
+
+
+def test_nothing_is_read_before_a_login_and_a_wrong_password_is_told(
+    tab: Tab, server: Server
+) -> None:
+    tab.page.goto(f"{server.base_url}/dashboard")
+    log_in(tab, password="not-the-password")
+    tab.page.wait_for_function(
+        "() => document.getElementById('login-message').textContent.length > 0"
+    )
+    assert "Sai tên đăng nhập" in tab.page.inner_text("#login-message")
+    assert tab.page.evaluate("() => document.body.dataset.state") == "login"
+    assert tab.page.inner_text("#cards") == ""
+
+
+def test_a_commune_analyst_opens_on_the_commune(tab: Tab, server: Server) -> None:
+    tab.page.goto(f"{server.base_url}/dashboard?year={YEAR}")
+    log_in(tab, "analyst.05950")
+    drawn = wait_for(tab, "05950")
+    assert tab.page.evaluate("() => document.body.dataset.area") == "05950"
+    assert "analyst.05950" in tab.page.inner_text("#who")
+    assert drawn is not None

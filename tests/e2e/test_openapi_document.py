@@ -3,6 +3,7 @@ Problem schema, 401 and 403 wherever authentication applies, and every JSON answ
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.auth import is_open
 from api.problems import PROBLEM_JSON
 from infrastructure.container import build_container
 from infrastructure.settings import Settings
 
-PUBLIC = ("/health", "/reference/", "/self-assessment")
 CODES = [
     "not_found",
     "conflict",
@@ -26,6 +27,7 @@ CODES = [
     "forbidden",
     "method_not_allowed",
     "unavailable",
+    "too_many_attempts",
     "internal_error",
 ]
 
@@ -53,7 +55,7 @@ def test_every_error_answer_is_a_problem(document: Any) -> None:
     for method, path, operation in operations(document):
         responses = operation["responses"]
         assert "500" in responses, (method, path)
-        public = path.startswith(PUBLIC)
+        public = is_open(f"{method} {path}")
         assert ("401" in responses and "403" in responses) is not public, (method, path)
         for status, answer in responses.items():
             if int(status) >= 400 and not (path == "/health" and status == "503"):
@@ -79,6 +81,19 @@ def test_every_json_answer_has_a_schema_and_every_body_an_example(document: Any)
             if json is not None:
                 assert json.get("schema", {}).get("$ref"), (method, path, status)
         body = operation.get("requestBody")
-        if body is not None:
+        if body is not None and "application/json" in body["content"]:
             reference = body["content"]["application/json"]["schema"]["$ref"]
             assert schemas[reference.rsplit("/", 1)[-1]].get("examples"), (method, path)
+
+
+def test_the_document_has_no_key_twice(client: TestClient) -> None:
+    """Swagger UI refuses a document with a repeated key ("duplicated mapping key")."""
+    repeated: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        repeated.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(items)
+
+    json.loads(client.get("/openapi.json").text, object_pairs_hook=pairs)
+    assert repeated == []
