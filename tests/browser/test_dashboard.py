@@ -130,7 +130,10 @@ def open_dashboard(
 ) -> dict[str, Any]:
     tab.page.goto(f"{server.base_url}/dashboard{query}")
     log_in(tab, username)
-    return wait_for(tab)
+    drawn = wait_for(tab)
+    assert not tab.page.is_visible("#login")  # the form gives way to the figures
+    assert tab.page.is_visible("#who")
+    return drawn
 
 
 def wait_for(tab: Tab, area: str | None = None) -> dict[str, Any]:
