@@ -14,7 +14,9 @@ import pytest
 from pydantic import BaseModel
 
 from api import schemas
+from api.schemas import audit as audit_schemas
 from application import commands
+from domain import records
 from domain.funds import FundAllocation
 from domain.household import Household
 
@@ -163,3 +165,24 @@ def test_renaming_an_attribute_of_an_event_is_caught() -> None:
         "left_on: not an attribute of "
         "test_renaming_an_attribute_of_an_event_is_caught.<locals>.Renamed"
     ]
+
+
+# What the aggregate keeps of a fact, and what an answer shows of it: each names and types the
+# event's attributes as the event does (the rest of its fields are added by later facts or
+# by the store, listed here).
+KEPT: dict[type[Any], tuple[type[Any], set[str]]] = {
+    records.Support: (H.SupportRecorded, {"recorded_at", "reversed_on", "reversal_reason"}),
+    audit_schemas.SupportRecord: (H.SupportRecorded, {"reversed_on", "reversal_reason"}),
+}
+
+
+@pytest.mark.parametrize("kept", list(KEPT), ids=lambda k: k.__qualname__)
+def test_what_is_kept_and_shown_of_a_fact_is_named_and_typed_as_its_event(kept: type[Any]) -> None:
+    event, added_later = KEPT[kept]
+    if isinstance(kept, type) and issubclass(kept, BaseModel):
+        fields = schema_fields(kept)
+    else:
+        fields = command_fields(kept)
+    envelope = set(typing.get_type_hints(Household.Event))
+    carried = {k: v for k, v in event_fields(event).items() if k not in envelope}
+    assert {k: v for k, v in fields.items() if k not in added_later} == carried
