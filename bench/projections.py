@@ -93,7 +93,7 @@ def append_recognitions(
     random across the province, as caseworkers' facts arrive)."""
     from sqlalchemy import func, select
 
-    from projections.registers import households
+    from projections.register_tables import households
 
     engine = container.registers._engine  # noqa: SLF001 — benchmark peeks at the read model
     statement = select(households.c.household_id).limit(count)

@@ -19,7 +19,7 @@ from domain.calendar import add_months
 from domain.indicators import NOT_MINORITY_ETHNICITIES, WORKING_AGE
 from projections.indicator_figures import CommuneFigures
 from projections.indicators import DEPRIVATION_CODES, households, members, supports, surveys
-from projections.registers import CURRENT, escape_windows, status_intervals
+from projections.register_tables import CURRENT, escape_windows, status_intervals
 
 Parts = defaultdict[tuple[str, date], CommuneFigures]
 

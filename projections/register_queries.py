@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.errors import invalid
 from domain.units import PROVINCE_CODE, UnitRegistry
 from projections.machinery import microseconds
-from projections.registers import (
+from projections.register_tables import (
     CURRENT,
     OPEN_DATE,
     escape_windows,

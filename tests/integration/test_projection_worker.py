@@ -36,8 +36,9 @@ from projections.machinery import (
     advisory_lock_key,
     tracking_table,
 )
-from projections.registers import RegisterProjection, status_intervals
-from projections.registers import metadata as register_metadata
+from projections.register_tables import metadata as register_metadata
+from projections.register_tables import status_intervals
+from projections.registers import RegisterProjection
 from tests.support import empty_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]

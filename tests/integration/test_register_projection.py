@@ -47,7 +47,7 @@ from infrastructure.container import Container, build_container
 from infrastructure.settings import Settings, normalise_database_url
 from projections.machinery import Projector, tracking_table
 from projections.register_queries import REGISTER_KINDS
-from projections.registers import metadata as register_metadata
+from projections.register_tables import metadata as register_metadata
 from tests.support import empty_postgres_database
 
 TODAY = date(2026, 12, 31)  # the containers' business "today": every generated date is allowed
