@@ -316,12 +316,14 @@ def test_the_dashboard_is_a_self_contained_page(api: Api) -> None:
         '<link rel="stylesheet" href="/static/dashboard.css">'
     ]
     assert re.findall(r"<script[^>]* src=[^>]*>", page) == [
+        '<script src="/static/login.js">',
         '<script src="/static/draw.js">',
         '<script src="/static/dashboard.js">',
     ]
     assets = {"page": page}
     for path, media_type in (
         ("/static/dashboard.css", "text/css"),
+        ("/static/login.js", "text/javascript"),
         ("/static/draw.js", "text/javascript"),
         ("/static/dashboard.js", "text/javascript"),
     ):
