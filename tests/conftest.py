@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import fastapi.dependencies.models as fastapi_models
 import psycopg2
 import pytest
 from fastapi.testclient import TestClient
@@ -26,6 +27,21 @@ from tests.support import (
 )
 
 UNDER_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def forget_finished_apps() -> Iterator[None]:
+    """FastAPI remembers, in module-level caches of up to 4,096 entries, how to call each
+    endpoint and dependency; every app's own (its docs pages') close over the app, so each app a
+    test built, and its container, would stay in memory for the whole run (1.5 MB a test, 2 GB
+    by the end, and a garbage collector slowing everything down). A server builds one app."""
+    yield
+    for cached in (
+        fastapi_models._is_gen_callable_cached,
+        fastapi_models._is_async_gen_callable_cached,
+        fastapi_models._is_coroutine_callable_cached,
+    ):
+        cached.cache_clear()
 
 
 @pytest.fixture(scope="session")
