@@ -38,6 +38,7 @@ class UserDirectory(Application[UUID]):
         self.units = units
         self.passwords = passwords
         self._current: dict[str, tuple[int, User | None]] = {}
+        self._unusable: str | None = None
 
     def add(self, username: str, password: str, role: Role, unit_code: str, actor: str) -> User:
         check_username(username)
@@ -82,11 +83,17 @@ class UserDirectory(Application[UUID]):
         user = self.get(username)
         if user is None:
             # Spend the same time as a real check, so timing does not tell who exists.
-            self.passwords.verify(_UNUSABLE_HASH.value(self.passwords), password)
+            self.passwords.verify(self._unusable_hash(), password)
             return None
         if not self.passwords.verify(user.password_hash, password) or user.disabled:
             return None
         return user
+
+    def _unusable_hash(self) -> str:
+        """A hash of a password no account has, made on first need, for unknown usernames."""
+        if self._unusable is None:
+            self._unusable = self.passwords.hash("unusable: no account has this password")
+        return self._unusable
 
     def disable(self, username: str, actor: str, reason: str | None = None) -> User:
         user = self.existing(username)
@@ -150,19 +157,3 @@ class UserDirectory(Application[UUID]):
 
 def _username(user: Any) -> str:
     return str(user.username)
-
-
-class _UnusableHash:
-    """A hash of a random password, made once per hasher, for checks of unknown usernames."""
-
-    def __init__(self) -> None:
-        self._by_hasher: dict[int, str] = {}
-
-    def value(self, passwords: PasswordHashing) -> str:
-        key = id(passwords)
-        if key not in self._by_hasher:
-            self._by_hasher[key] = passwords.hash("unusable: no account has this password")
-        return self._by_hasher[key]
-
-
-_UNUSABLE_HASH = _UnusableHash()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api import user_schemas as schemas
-from api.auth import TOKEN_PATH, Principal, PrincipalDep
+from api.auth import TOKEN_PATH, Principal, PrincipalDep, check_within
 from api.dependencies import ContainerDep
 from api.problems import problem_responses
 from application.views import recorded_at_text
@@ -78,7 +78,7 @@ def list_users(principal: PrincipalDep, built: ContainerDep) -> dict[str, Any]:
     responses=problem_responses(409, 422),
 )
 def add_user(body: schemas.UserCreate, principal: PrincipalDep, built: ContainerDep) -> Any:
-    _check_unit_within(built, principal.unit_code, body.unit_code)
+    check_within(built, principal, body.unit_code, ("body", "unit_code"))
     user = built.users.add(
         body.username, body.password, body.role, body.unit_code, principal.username
     )
@@ -141,7 +141,7 @@ def grant_role(
 def change_unit(
     username: str, body: schemas.UnitChange, principal: PrincipalDep, built: ContainerDep
 ) -> dict[str, Any]:
-    _check_unit_within(built, principal.unit_code, body.unit_code)
+    check_within(built, principal, body.unit_code, ("body", "unit_code"))
     _managed(built, principal, username)
     return user_view(built.users.change_unit(username, body.unit_code, principal.username))
 
@@ -178,8 +178,3 @@ def _managed(built: ContainerDep, principal: Principal, username: str) -> User:
     ):
         raise NotFound(detail=f"no user named {username}")
     return user
-
-
-def _check_unit_within(built: ContainerDep, admin_unit: str, unit_code: str) -> None:
-    if built.units.get(unit_code) is not None and not built.units.contains(admin_unit, unit_code):
-        raise Forbidden(detail=f"unit {unit_code} is outside your unit {admin_unit}")
